@@ -104,7 +104,9 @@ func replicas(p *int32) int32 {
 // Cluster is stable.
 func (c *Cluster) Sort() {
 	sort.Slice(c.Namespaces, func(i, j int) bool { return c.Namespaces[i].Name < c.Namespaces[j].Name })
-	sort.Slice(c.Pods, func(i, j int) bool { return nsLess(c.Pods[i].Namespace, c.Pods[i].Name, c.Pods[j].Namespace, c.Pods[j].Name) })
+	sort.Slice(c.Pods, func(i, j int) bool {
+		return nsLess(c.Pods[i].Namespace, c.Pods[i].Name, c.Pods[j].Namespace, c.Pods[j].Name)
+	})
 	sort.Slice(c.Workloads, func(i, j int) bool {
 		a, b := c.Workloads[i], c.Workloads[j]
 		if a.Namespace != b.Namespace || a.Name != b.Name {
