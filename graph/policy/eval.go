@@ -66,6 +66,16 @@ func (r Result) Verdict(proto Protocol, port int) Verdict {
 // both combines the egress and ingress results: traffic passes only where
 // both sides let it.
 func both(eg, in Result) Result {
+	if eg.Unknown.Empty() && in.Unknown.Empty() {
+		// The common case: nothing unknown on either side.
+		switch {
+		case eg.Allowed.Equal(AllProtocols):
+			return in
+		case in.Allowed.Equal(AllProtocols):
+			return eg
+		}
+		return Result{Allowed: eg.Allowed.Intersect(in.Allowed)}
+	}
 	allowed := eg.Allowed.Intersect(in.Allowed)
 	possible := eg.Allowed.Union(eg.Unknown).Intersect(in.Allowed.Union(in.Unknown))
 	return Result{Allowed: allowed, Unknown: possible.Subtract(allowed)}
@@ -155,7 +165,9 @@ func (m *Model) egressOf(sc *class, dst Endpoint, dc *class) Result {
 			}
 		}
 	}
-	res.Unknown = res.Unknown.Subtract(res.Allowed)
+	if !res.Unknown.Empty() {
+		res.Unknown = res.Unknown.Subtract(res.Allowed)
+	}
 	return res
 }
 
@@ -187,7 +199,9 @@ func (m *Model) ingressOf(src Endpoint, sc *class, dc *class) Result {
 			}
 		}
 	}
-	res.Unknown = res.Unknown.Subtract(res.Allowed)
+	if !res.Unknown.Empty() {
+		res.Unknown = res.Unknown.Subtract(res.Allowed)
+	}
 	return res
 }
 
