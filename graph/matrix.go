@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -69,59 +70,81 @@ func (g *Graph) Matrix(req MatrixRequest) (*Matrix, error) {
 	return mx, nil
 }
 
-// decide fills the class-pair table, deduplicating equal results.
+// decide fills the class-pair table, deduplicating equal results: a
+// cluster has few distinct port sets, so the table stays one int32 per
+// class pair.
 func (mx *Matrix) decide() {
 	n := len(mx.classes)
 	mx.table = make([]int32, n*n)
 	var mu sync.Mutex
-	index := map[string]int32{}
-	type job struct{ s int }
-	jobs := make(chan job)
+	index := map[uint64][]int32{}
+	intern := func(r policy.Result, h uint64) int32 {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, id := range index[h] {
+			if mx.results[id].Allowed.Equal(r.Allowed) && mx.results[id].Unknown.Equal(r.Unknown) {
+				return id
+			}
+		}
+		id := int32(len(mx.results))
+		mx.results = append(mx.results, r)
+		index[h] = append(index[h], id)
+		return id
+	}
+	jobs := make(chan int)
 	var wg sync.WaitGroup
-	for w := 0; w < 4; w++ {
+	for w := 0; w < max(1, runtime.GOMAXPROCS(0)); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			local := map[string]int32{}
-			for j := range jobs {
+			type seen struct {
+				r  policy.Result
+				id int32
+			}
+			local := map[uint64][]seen{}
+			for s := range jobs {
 				for d := 0; d < n; d++ {
-					r := mx.g.Model.ClassReach(mx.classes[j.s], mx.classes[d])
-					key := resultKey(r)
-					id, ok := local[key]
-					if !ok {
-						mu.Lock()
-						id, ok = index[key]
-						if !ok {
-							id = int32(len(mx.results))
-							mx.results = append(mx.results, r)
-							index[key] = id
+					r := mx.g.Model.ClassReach(mx.classes[s], mx.classes[d])
+					h := resultHash(r)
+					id := int32(-1)
+					for _, c := range local[h] {
+						if c.r.Allowed.Equal(r.Allowed) && c.r.Unknown.Equal(r.Unknown) {
+							id = c.id
+							break
 						}
-						mu.Unlock()
-						local[key] = id
 					}
-					mx.table[j.s*n+d] = id
+					if id < 0 {
+						id = intern(r, h)
+						local[h] = append(local[h], seen{r, id})
+					}
+					mx.table[s*n+d] = id
 				}
 			}
 		}()
 	}
 	for s := 0; s < n; s++ {
-		jobs <- job{s}
+		jobs <- s
 	}
 	close(jobs)
 	wg.Wait()
 }
 
-func resultKey(r policy.Result) string {
-	var b strings.Builder
-	for _, p := range policy.Protocols {
-		b.WriteString(r.Allowed[p].String())
-		b.WriteByte('|')
+// resultHash is an FNV-1a hash of a result's ranges.
+func resultHash(r policy.Result) uint64 {
+	h := uint64(14695981039346656037)
+	mix := func(v uint64) {
+		h ^= v
+		h *= 1099511628211
 	}
-	for _, p := range policy.Protocols {
-		b.WriteString(r.Unknown[p].String())
-		b.WriteByte('|')
+	for _, ports := range [2]policy.Ports{r.Allowed, r.Unknown} {
+		for _, rs := range ports {
+			mix(uint64(len(rs)))
+			for _, rg := range rs {
+				mix(uint64(rg.Lo)<<16 | uint64(rg.Hi))
+			}
+		}
 	}
-	return b.String()
+	return h
 }
 
 // Result returns the decision for peers s → d (indexes of Graph.Model.Peers).
@@ -323,66 +346,78 @@ type NamespacePair struct {
 // ByNamespace aggregates the matrix to namespace × namespace. Every pod
 // pair is still decided, per pair of classes.
 func (mx *Matrix) ByNamespace() []NamespacePair {
-	type nsClass struct {
-		ns    string
-		class int
-	}
-	counts := map[nsClass]int{}
+	nsIndex := map[string]int{}
 	var nss []string
-	seen := map[string]bool{}
 	for _, p := range mx.peers {
-		peer := &mx.g.Model.Peers[p]
-		counts[nsClass{peer.Namespace, mx.slot[mx.g.Model.ClassOf(p)]}]++
-		if !seen[peer.Namespace] {
-			seen[peer.Namespace] = true
-			nss = append(nss, peer.Namespace)
+		ns := mx.g.Model.Peers[p].Namespace
+		if _, ok := nsIndex[ns]; !ok {
+			nsIndex[ns] = len(nss)
+			nss = append(nss, ns)
 		}
 	}
-	sort.Strings(nss)
-	keys := make([]nsClass, 0, len(counts))
-	for k := range counts {
-		keys = append(keys, k)
+	// For each class, how many of its peers are in each namespace.
+	type nsCount struct{ ns, n int }
+	perClass := make([][]nsCount, len(mx.classes))
+	counts := map[[2]int]int{}
+	for _, p := range mx.peers {
+		counts[[2]int{mx.slot[mx.g.Model.ClassOf(p)], nsIndex[mx.g.Model.Peers[p].Namespace]}]++
 	}
-	type acc struct {
-		NamespacePair
-		ports policy.Ports
+	for k, n := range counts {
+		perClass[k[0]] = append(perClass[k[0]], nsCount{k[1], n})
 	}
-	agg := map[[2]string]*acc{}
+	nn, nc := len(nss), len(mx.classes)
+	pairs := make([]int, nn*nn)
+	allowed := make([]int, nn*nn)
+	unknown := make([]int, nn*nn)
+	// The union of allowed ports between two namespaces; results repeat,
+	// so a union happens only when the result changes.
+	ports := make([]policy.Ports, nn*nn)
+	lastID := make([]int32, nn*nn)
+	for i := range lastID {
+		lastID[i] = -1
+	}
 	named := mx.port == 0 && mx.req.Port != ""
-	for _, a := range keys {
-		for _, b := range keys {
-			n := counts[a] * counts[b]
-			if a == b {
-				n -= counts[a] // no pod is paired with itself
-			}
-			if n == 0 {
-				continue
-			}
-			k := [2]string{a.ns, b.ns}
-			ac := agg[k]
-			if ac == nil {
-				ac = &acc{NamespacePair: NamespacePair{From: a.ns, To: b.ns}}
-				agg[k] = ac
-			}
-			ac.Pairs += n
-			r := mx.results[mx.table[a.class*len(mx.classes)+b.class]]
-			ac.ports = ac.ports.Union(r.Allowed)
-			switch {
-			case named:
-				// Named ports resolve per destination pod; count them one
-				// by one below.
-			case mx.req.Port == "":
-				if !r.Allowed.Empty() {
-					ac.Allowed += n
-				} else if !r.Unknown.Empty() {
-					ac.Unknown += n
-				}
-			default:
-				switch r.Verdict(mx.req.Protocol, mx.port) {
-				case policy.Allowed:
-					ac.Allowed += n
-				case policy.Unknown:
-					ac.Unknown += n
+	verdicts := make([]policy.Verdict, len(mx.results))
+	for i, r := range mx.results {
+		switch {
+		case mx.req.Port == "" && !r.Allowed.Empty():
+			verdicts[i] = policy.Allowed
+		case mx.req.Port == "" && !r.Unknown.Empty():
+			verdicts[i] = policy.Unknown
+		case mx.req.Port == "" || named:
+			verdicts[i] = policy.Denied
+		default:
+			verdicts[i] = r.Verdict(mx.req.Protocol, mx.port)
+		}
+	}
+	for a := 0; a < nc; a++ {
+		for b := 0; b < nc; b++ {
+			id := mx.table[a*nc+b]
+			v := verdicts[id]
+			for _, ca := range perClass[a] {
+				for _, cb := range perClass[b] {
+					n := ca.n * cb.n
+					if a == b && ca.ns == cb.ns {
+						n -= ca.n // no pod is paired with itself
+					}
+					if n == 0 {
+						continue
+					}
+					k := ca.ns*nn + cb.ns
+					pairs[k] += n
+					if lastID[k] != id {
+						lastID[k] = id
+						ports[k] = ports[k].Union(mx.results[id].Allowed)
+					}
+					if named {
+						continue // named ports resolve per destination: counted below
+					}
+					switch v {
+					case policy.Allowed:
+						allowed[k] += n
+					case policy.Unknown:
+						unknown[k] += n
+					}
 				}
 			}
 		}
@@ -393,23 +428,29 @@ func (mx *Matrix) ByNamespace() []NamespacePair {
 				if s == d {
 					continue
 				}
-				ac := agg[[2]string{mx.g.Model.Peers[s].Namespace, mx.g.Model.Peers[d].Namespace}]
+				k := nsIndex[mx.g.Model.Peers[s].Namespace]*nn + nsIndex[mx.g.Model.Peers[d].Namespace]
 				switch mx.Verdict(s, d) {
 				case policy.Allowed:
-					ac.Allowed++
+					allowed[k]++
 				case policy.Unknown:
-					ac.Unknown++
+					unknown[k]++
 				}
 			}
 		}
 	}
+	order := make([]int, nn)
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(i, j int) bool { return nss[order[i]] < nss[order[j]] })
 	var out []NamespacePair
-	for _, a := range nss {
-		for _, b := range nss {
-			if ac := agg[[2]string{a, b}]; ac != nil {
-				ac.NamespacePair.Ports = ac.ports.Map()
-				out = append(out, ac.NamespacePair)
+	for _, a := range order {
+		for _, b := range order {
+			k := a*nn + b
+			if pairs[k] == 0 {
+				continue
 			}
+			out = append(out, NamespacePair{From: nss[a], To: nss[b], Pairs: pairs[k], Allowed: allowed[k], Unknown: unknown[k], Ports: ports[k].Map()})
 		}
 	}
 	return out
