@@ -164,6 +164,7 @@ type Graph struct {
 	// G is the gonum directed multigraph of nodes and typed edges.
 	G *multi.DirectedGraph
 
+	opts     Options
 	nodes    []*Node
 	byKey    map[string]*Node
 	peerNode []*Node
@@ -172,15 +173,29 @@ type Graph struct {
 
 // Options tune Build.
 type Options struct {
-	// Overlay lists the peers (by "ns/name") between which policy overlay
-	// edges are added; nil adds none. Use OverlayNamespace or OverlayAll
-	// helpers to fill it.
+	// Overlay selects the peers between which policy overlay edges are
+	// added to G; nil adds none (the overlay grows with the square of the
+	// peers, so callers scope it).
 	Overlay func(p *policy.Peer) bool
+	// ClusterDomain is the cluster's DNS domain; "" means cluster.local.
+	ClusterDomain string
+	// DNS selects the cluster DNS pods; the zero value means kube-system
+	// pods labelled k8s-app=kube-dns.
+	DNS PodSelector
+	// IngressController overrides how an Ingress's controller pods are
+	// found; the zero value means "from the IngressClass".
+	IngressController PodSelector
 }
 
 // Build makes the graph of a snapshot.
 func Build(c *kube.Cluster, opts Options) *Graph {
-	g := &Graph{Cluster: c, G: multi.NewDirectedGraph(), byKey: map[string]*Node{}}
+	if opts.ClusterDomain == "" {
+		opts.ClusterDomain = "cluster.local"
+	}
+	if opts.DNS.Namespace == "" {
+		opts.DNS = DefaultDNS
+	}
+	g := &Graph{Cluster: c, G: multi.NewDirectedGraph(), byKey: map[string]*Node{}, opts: opts}
 	in := ModelInput(c)
 	g.Model = policy.Compile(in)
 	g.peerNode = make([]*Node, len(in.Peers))

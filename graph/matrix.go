@@ -534,3 +534,17 @@ func (mx *Matrix) WriteNamespaceCSV(w io.Writer) error {
 	cw.Flush()
 	return cw.Error()
 }
+
+// resultKey is a result as a string, for maps keyed by result.
+func resultKey(r policy.Result) string {
+	var b strings.Builder
+	for _, p := range policy.Protocols {
+		b.WriteString(r.Allowed[p].String())
+		b.WriteByte('|')
+	}
+	for _, p := range policy.Protocols {
+		b.WriteString(r.Unknown[p].String())
+		b.WriteByte('|')
+	}
+	return b.String()
+}

@@ -25,9 +25,11 @@ type RefKind string
 
 // Endpoint kinds a trace accepts.
 const (
-	RefPeer    RefKind = "peer"
-	RefService RefKind = "service"
-	RefIP      RefKind = "ip"
+	RefPeer     RefKind = "peer"
+	RefService  RefKind = "service"
+	RefIP       RefKind = "ip"
+	RefInternet RefKind = "internet"
+	RefIngress  RefKind = "ingress"
 )
 
 // Ref is a resolved trace endpoint.
@@ -41,9 +43,22 @@ type Ref struct {
 }
 
 // Resolve reads a trace endpoint: NS/NAME (a pod or workload),
-// pod/NS/NAME, workload/NS/NAME, svc/NS/NAME or ip/ADDR.
+// pod/NS/NAME, workload/NS/NAME, svc/NS/NAME, ingress/NS/NAME, ip/ADDR (or
+// a bare address), or internet. Cluster DNS names are resolved by
+// ResolveName, relative to the source.
 func (g *Graph) Resolve(s string) (Ref, error) {
+	if ip, err := netip.ParseAddr(s); err == nil {
+		s = "ip/" + ip.String()
+	}
 	switch {
+	case s == "internet":
+		return Ref{Kind: RefInternet, Peer: -1}, nil
+	case strings.HasPrefix(s, "ingress/"):
+		n := g.byKey[s]
+		if n == nil {
+			return Ref{}, inputErr("no Ingress %s (want ingress/NAMESPACE/NAME)", strings.TrimPrefix(s, "ingress/"))
+		}
+		return Ref{Kind: RefIngress, Node: n, Peer: -1}, nil
 	case strings.HasPrefix(s, "svc/"):
 		n := g.byKey[s]
 		if n == nil || n.Service == nil {
@@ -94,6 +109,8 @@ type TraceRequest struct {
 	// Port is a number, a port name, or "" for every port.
 	Port     string
 	Protocol policy.Protocol
+	// Host and Path pick one route of an Ingress; empty traces them all.
+	Host, Path string
 }
 
 // Hop is one step of a path.
@@ -123,6 +140,10 @@ type Trace struct {
 	Hops  []Hop             `json:"hops"`
 	// Backends holds one trace per pod behind a Service.
 	Backends []BackendTrace `json:"backends,omitempty"`
+	// Routes holds one trace per Ingress route.
+	Routes []RouteTrace `json:"routes,omitempty"`
+	// DNS says whether the source can resolve the name it asked for.
+	DNS *DNSCheck `json:"dns,omitempty"`
 	// Summary is one sentence: the verdict and, when denied, what is missing.
 	Summary string   `json:"summary"`
 	Notes   []string `json:"notes,omitempty"`
@@ -149,17 +170,86 @@ func (g *Graph) Trace(req TraceRequest) (*Trace, error) {
 	if err != nil {
 		return nil, fmt.Errorf("from: %w", err)
 	}
-	to, err := g.Resolve(req.To)
+	switch from.Kind {
+	case RefService:
+		return nil, inputErr("from: a Service does not send traffic; trace from one of the pods behind %s", from.Node.Ref())
+	case RefIngress:
+		return nil, inputErr("from: an Ingress does not send traffic; trace from internet to it")
+	}
+	t := &Trace{From: req.From, To: req.To, Protocol: req.Protocol.String(), Port: req.Port, Hops: []Hop{}}
+	to, fqdn, err := g.resolveTarget(req.To, from)
 	if err != nil {
 		return nil, fmt.Errorf("to: %w", err)
 	}
-	if from.Kind == RefService {
-		return nil, inputErr("from: a Service does not send traffic; trace from one of the pods behind %s", from.Node.Ref())
+	if from.Kind == RefInternet {
+		return g.traceFromInternet(t, to, req)
 	}
-	t := &Trace{From: req.From, To: req.To, Protocol: req.Protocol.String(), Port: req.Port, Hops: []Hop{g.endpointHop(from)}}
+	if to.Kind == RefInternet || to.Kind == RefIngress {
+		return nil, inputErr("to: trace from internet to an Ingress; from a pod, trace to the Service behind it")
+	}
+	t.Hops = append(t.Hops, g.endpointHop(from))
+	if fqdn != "" && from.Peer >= 0 {
+		check := g.DNS(from.Peer)
+		t.DNS = &check
+		hop := Hop{Kind: "DNS", Name: fqdn, Detail: "resolved by the cluster DNS"}
+		if !check.Resolves {
+			hop.Detail = "does not resolve: " + check.Reason
+		}
+		t.Hops = append(t.Hops, hop)
+	}
+	if from.Peer >= 0 && to.Peer >= 0 {
+		g.meshNote(t, from.Peer, to.Peer)
+	}
 	if to.Kind == RefService {
-		return g.traceService(t, from, to, req)
+		t, err = g.traceService(t, from, to, req)
+	} else {
+		t, err = g.tracePeer(t, from, to, req)
 	}
+	if err != nil {
+		return nil, err
+	}
+	if t.DNS != nil && !t.DNS.Resolves {
+		// Name resolution fails before any connection is tried.
+		t.Summary = fmt.Sprintf("denied: the name %s cannot be resolved — %s (by address the connection would be %s)", fqdn, t.DNS.Reason, t.Verdict)
+		t.Verdict, t.Allowed = "denied", false
+	}
+	return t, nil
+}
+
+// resolveTarget reads the destination: an endpoint, or a cluster DNS name
+// relative to the source's namespace.
+func (g *Graph) resolveTarget(s string, from Ref) (Ref, string, error) {
+	looksLikeName := !strings.Contains(s, "/") && s != "internet"
+	if _, err := netip.ParseAddr(s); err == nil {
+		looksLikeName = false
+	}
+	if !looksLikeName {
+		r, err := g.Resolve(s)
+		return r, "", err
+	}
+	ns := ""
+	if from.Node != nil {
+		ns = from.Node.Namespace
+	}
+	if ns == "" && !strings.Contains(s, ".") {
+		return Ref{}, "", inputErr("%q: a short name is relative to the source's namespace, and the source has none", s)
+	}
+	return g.ResolveName(s, ns)
+}
+
+func (g *Graph) meshNote(t *Trace, from, to int) {
+	fm, tm := g.Mesh(from), g.Mesh(to)
+	switch {
+	case fm != "" && tm != "":
+		t.Notes = append(t.Notes, fmt.Sprintf("both ends are in the %s mesh: traffic passes through their sidecar proxies with mutual TLS; mesh authorization policies (e.g. Istio AuthorizationPolicy) are not evaluated here, and NetworkPolicy still applies underneath", fm))
+	case fm != "" || tm != "":
+		m := fm + tm
+		t.Notes = append(t.Notes, fmt.Sprintf("only one end is in the %s mesh: traffic passes through its sidecar without mutual TLS; mesh authorization policies are not evaluated here, and NetworkPolicy still applies underneath", m))
+	}
+}
+
+// tracePeer judges a pod/workload or address destination.
+func (g *Graph) tracePeer(t *Trace, from, to Ref, req TraceRequest) (*Trace, error) {
 	port, err := g.portOn(to, req)
 	if err != nil {
 		return nil, err
@@ -297,6 +387,9 @@ func (g *Graph) traceService(t *Trace, from, to Ref, req TraceRequest) (*Trace, 
 		svcHop.Detail += fmt.Sprintf(", port %d/%s → targetPort %s", sp.Port, req.Protocol, sp.TargetPort.String())
 	}
 	t.Hops = append(t.Hops, svcHop)
+	if svc.Spec.InternalTrafficPolicy != nil && *svc.Spec.InternalTrafficPolicy == corev1.ServiceInternalTrafficPolicyLocal {
+		t.Notes = append(t.Notes, "internalTrafficPolicy Local: in-cluster clients reach only the backends on their own node; backends on other nodes are skipped")
+	}
 	if svc.Spec.Type == corev1.ServiceTypeExternalName {
 		t.Verdict = "unknown"
 		t.Summary = fmt.Sprintf("Service %s is an ExternalName alias for %s: traffic leaves the cluster to whatever that name resolves to, and NetworkPolicy can judge it only through ipBlock rules on the resolved address", to.Node.Ref(), svc.Spec.ExternalName)

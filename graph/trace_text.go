@@ -59,6 +59,26 @@ func (t *Trace) WriteText(w io.Writer) error {
 		}
 		fmt.Fprintf(bw, "    → %s: %s\n", verdictGlyph(b.Verdict), b.Summary)
 	}
+	for _, r := range t.Routes {
+		fmt.Fprintf(bw, "\n  route %s → %s:%s\n", routeName(r.Route), r.Route.Service, r.Route.Port)
+		if r.Match != "" {
+			fmt.Fprintf(bw, "    matched: %s\n", r.Match)
+		}
+		for i, h := range r.Hops {
+			writeHop(bw, i+1, h)
+		}
+		for _, b := range r.Backends {
+			fmt.Fprintf(bw, "    backend %s", b.Pod)
+			if b.Port > 0 {
+				fmt.Fprintf(bw, " (targetPort %s = %d/TCP)", b.TargetPort, b.Port)
+			}
+			if !b.Ready {
+				bw.WriteString(" — not ready")
+			}
+			fmt.Fprintf(bw, ": %s %s\n", verdictGlyph(b.Verdict), b.Summary)
+		}
+		fmt.Fprintf(bw, "    → %s: %s\n", verdictGlyph(r.Verdict), r.Summary)
+	}
 	if t.Ports != nil && t.Port == "" && len(t.Backends) == 0 {
 		fmt.Fprintf(bw, "\n  allowed ports: %s\n", portsText(t.Ports))
 	}
