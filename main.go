@@ -123,7 +123,7 @@ overlaid, and answers "can this pod talk to that one, and if not, why?".`,
 	})
 	a.src.register(root)
 	a.live.register(root)
-	root.AddCommand(a.traceCmd(), a.matrixCmd(), a.exportCmd())
+	root.AddCommand(a.traceCmd(), a.matrixCmd(), a.exportCmd(), a.lintCmd())
 	return root
 }
 

@@ -141,23 +141,7 @@ func (g *Graph) viewEdge(e *Edge) *ViewEdge {
 		if r.TLS {
 			ve.Label = "TLS " + ve.Label
 		}
-		// A route is blocked when no backend of the Service lets anyone in.
-		blocked, by, any := true, []string(nil), false
-		for _, be := range g.Out(e.T) {
-			if be.Kind != EdgeBackend {
-				continue
-			}
-			any = true
-			b, pols := g.backendBlocked(be)
-			if !b {
-				blocked = false
-				break
-			}
-			by = append(by, pols...)
-		}
-		if any && blocked {
-			ve.Blocked, ve.BlockedBy = true, dedupe(by)
-		}
+		ve.Blocked, ve.BlockedBy = g.routeBlocked(e)
 	case EdgeBackend:
 		var parts []string
 		for _, pm := range e.Backend.Ports {
@@ -178,6 +162,47 @@ func (g *Graph) viewEdge(e *Edge) *ViewEdge {
 		ve.Label = e.Policy.Result.Allowed.String()
 	}
 	return ve
+}
+
+// routeBlocked reports whether NetworkPolicy keeps the Ingress
+// controller's pods from every backend of a route (or, when the controller
+// is unknown, whether no peer at all may reach them), and names the
+// policies that isolate the backends.
+func (g *Graph) routeBlocked(e *Edge) (bool, []string) {
+	controllers, _ := g.ControllerPods(e.F.Ingress)
+	var by []string
+	any := false
+	for _, be := range g.Out(e.T) {
+		if be.Kind != EdgeBackend || be.T.Peer < 0 {
+			continue
+		}
+		any = true
+		if len(controllers) == 0 {
+			b, pols := g.backendBlocked(be)
+			if !b {
+				return false, nil
+			}
+			by = append(by, pols...)
+			continue
+		}
+		for _, pm := range be.Backend.Ports {
+			if pm.Resolved == 0 || (e.Route.ServicePort != fmt.Sprint(pm.Port) && e.Route.ServicePort != pm.Name) {
+				continue
+			}
+			proto, _ := policy.ParseProtocol(pm.Protocol)
+			for _, c := range controllers {
+				if g.Model.Reach(policy.PeerEndpoint(c), policy.PeerEndpoint(be.T.Peer)).Verdict(proto, int(pm.Resolved)) != policy.Denied {
+					return false, nil
+				}
+			}
+			in, _ := g.Model.PoliciesFor(be.T.Peer)
+			by = append(by, in...)
+		}
+	}
+	if !any || len(by) == 0 {
+		return false, nil
+	}
+	return true, dedupe(by)
 }
 
 // backendBlocked reports whether NetworkPolicy lets no peer of the cluster
@@ -267,7 +292,7 @@ func dedupe(s []string) []string {
 func (v *View) WriteDOT(w io.Writer) error {
 	bw := bufio.NewWriter(w)
 	bw.WriteString("digraph netviz {\n")
-	bw.WriteString("  graph [rankdir=LR, fontname=\"Helvetica\", fontsize=11, nodesep=0.3, ranksep=1.2];\n")
+	bw.WriteString("  graph [rankdir=LR, newrank=true, fontname=\"Helvetica\", fontsize=11, nodesep=0.3, ranksep=1.2];\n")
 	bw.WriteString("  node [fontname=\"Helvetica\", fontsize=10];\n")
 	bw.WriteString("  edge [fontname=\"Helvetica\", fontsize=9];\n")
 	if v.Note != "" {

@@ -235,7 +235,7 @@ func (g *Graph) summarizeBackends(t *Trace, svc string, ready int, allOK, anyOK,
 	if t.Summary == "" {
 		for _, b := range t.Backends {
 			if b.Ready && b.Verdict != "allowed" {
-				t.Summary = t.Verdict + ": " + b.Pod + ": " + b.Summary
+				t.Summary = b.Pod + ": " + b.Summary
 				break
 			}
 		}

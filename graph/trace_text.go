@@ -116,7 +116,7 @@ func writeDirection(bw *bufio.Writer, indent string, d *policy.DirectionExplanat
 		if peer == "" {
 			peer = r.Rule
 		}
-		fmt.Fprintf(bw, "%s    · %s %s: %s, ports %s%s\n", indent, r.Policy, peer, r.Match, r.Ports, certain)
+		fmt.Fprintf(bw, "%s    · %s %s: %s, %s%s\n", indent, r.Policy, peer, r.Match, policy.PortsPhrase(r.Ports), certain)
 	}
 }
 

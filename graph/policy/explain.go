@@ -158,7 +158,7 @@ func (m *Model) explainDirection(dir string, self Endpoint, sc *class, other End
 				break
 			}
 		}
-		out.Reason = fmt.Sprintf("allowed by %s %s (%s; ports %s)", first.Policy, first.Rule, first.Match, first.Ports)
+		out.Reason = fmt.Sprintf("allowed by %s %s (%s; %s)", first.Policy, first.Rule, first.Match, PortsPhrase(first.Ports))
 	case "unknown":
 		var why []string
 		for _, r := range out.Rules {
@@ -248,4 +248,12 @@ func selText(s string) string {
 		return "(any labels)"
 	}
 	return s
+}
+
+// PortsPhrase reads a RuleMatch's Ports in a sentence.
+func PortsPhrase(ports string) string {
+	if ports == "all" {
+		return "all ports"
+	}
+	return "ports " + ports
 }
