@@ -5,9 +5,11 @@ package kube
 
 import (
 	"fmt"
+	anpv1alpha1 "sigs.k8s.io/network-policy-api/apis/v1alpha1"
 	"sort"
 
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -25,6 +27,10 @@ type Cluster struct {
 	IngressClasses  []*networkingv1.IngressClass
 	NetworkPolicies []*networkingv1.NetworkPolicy
 	Nodes           []*corev1.Node
+	// AdminNetworkPolicies and BaselineAdminNetworkPolicies are the
+	// cluster-scoped tiers around NetworkPolicy (sigs.k8s.io/network-policy-api).
+	AdminNetworkPolicies         []*anpv1alpha1.AdminNetworkPolicy
+	BaselineAdminNetworkPolicies []*anpv1alpha1.BaselineAdminNetworkPolicy
 
 	// Gaps lists what could not be read. Any verdict that depends on a gap
 	// is "unknown", never a guess.
@@ -43,6 +49,8 @@ const (
 	ResourceIngressClasses  = "ingressclasses"
 	ResourceNetworkPolicies = "networkpolicies"
 	ResourceNodes           = "nodes"
+	ResourceAdminPolicies   = "adminnetworkpolicies"
+	ResourceBaselinePolicy  = "baselineadminnetworkpolicies"
 )
 
 // Gap records a resource netviz could not read, in one namespace or (when
@@ -89,6 +97,18 @@ func workloadFrom(obj any) *Workload {
 		return &Workload{Kind: "StatefulSet", Namespace: o.Namespace, Name: o.Name, Labels: o.Labels, Template: o.Spec.Template, Replicas: replicas(o.Spec.Replicas), ServiceName: o.Spec.ServiceName}
 	case *appsv1.DaemonSet:
 		return &Workload{Kind: "DaemonSet", Namespace: o.Namespace, Name: o.Name, Labels: o.Labels, Template: o.Spec.Template, Replicas: 1}
+	case *batchv1.Job:
+		return &Workload{Kind: "Job", Namespace: o.Namespace, Name: o.Name, Labels: o.Labels, Template: o.Spec.Template, Replicas: replicas(o.Spec.Parallelism)}
+	case *batchv1.CronJob:
+		// A CronJob's pods come from the Jobs it creates from its template.
+		js := o.Spec.JobTemplate.Spec
+		return &Workload{Kind: "CronJob", Namespace: o.Namespace, Name: o.Name, Labels: o.Labels, Template: js.Template, Replicas: replicas(js.Parallelism)}
+	case *corev1.ReplicationController:
+		var t corev1.PodTemplateSpec
+		if o.Spec.Template != nil {
+			t = *o.Spec.Template
+		}
+		return &Workload{Kind: "ReplicationController", Namespace: o.Namespace, Name: o.Name, Labels: o.Labels, Template: t, Replicas: replicas(o.Spec.Replicas)}
 	}
 	return nil
 }
@@ -128,6 +148,10 @@ func (c *Cluster) Sort() {
 		return nsLess(c.NetworkPolicies[i].Namespace, c.NetworkPolicies[i].Name, c.NetworkPolicies[j].Namespace, c.NetworkPolicies[j].Name)
 	})
 	sort.Slice(c.Nodes, func(i, j int) bool { return c.Nodes[i].Name < c.Nodes[j].Name })
+	sort.Slice(c.AdminNetworkPolicies, func(i, j int) bool { return c.AdminNetworkPolicies[i].Name < c.AdminNetworkPolicies[j].Name })
+	sort.Slice(c.BaselineAdminNetworkPolicies, func(i, j int) bool {
+		return c.BaselineAdminNetworkPolicies[i].Name < c.BaselineAdminNetworkPolicies[j].Name
+	})
 }
 
 func nsLess(ns1, n1, ns2, n2 string) bool {
