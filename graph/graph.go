@@ -330,6 +330,21 @@ func ModelInput(c *kube.Cluster) policy.Input {
 		in.Peers = append(in.Peers, policy.Peer{Namespace: w.Namespace, Name: w.Name, Kind: w.Kind, Labels: w.Template.Labels, Ports: containerPorts(&w.Template.Spec)})
 	}
 	in.Policies = c.NetworkPolicies
+	in.AdminPolicies = c.AdminNetworkPolicies
+	for _, b := range c.BaselineAdminNetworkPolicies {
+		if b.Name == "default" { // the API's singleton; validation rejects others
+			in.Baseline = b
+		}
+	}
+	for _, n := range c.Nodes {
+		node := policy.Node{Name: n.Name, Labels: n.Labels}
+		for _, a := range n.Status.Addresses {
+			if ip, err := netip.ParseAddr(a.Address); err == nil {
+				node.IPs = append(node.IPs, ip)
+			}
+		}
+		in.Nodes = append(in.Nodes, node)
+	}
 	return in
 }
 

@@ -2,6 +2,8 @@ package policy
 
 import (
 	"net/netip"
+
+	"k8s.io/apimachinery/pkg/labels"
 	"runtime"
 	"sync"
 )
@@ -105,8 +107,24 @@ func (m *Model) matchEndpoint(mi int, e Endpoint, c *class) tri {
 		return no
 	}
 	mt := &m.matchers[mi]
-	if mt.kind == mIPBlock && mt.matchIP(e.IP) {
-		return yes
+	switch mt.kind {
+	case mIPBlock, mNetworks:
+		if mt.matchIP(e.IP) {
+			return yes
+		}
+	case mAmbiguous, mDomains:
+		return maybe // netviz does not resolve domain names
+	case mNodes:
+		for _, n := range m.nodes {
+			if !mt.nsSel.Matches(labels.Set(n.Labels)) {
+				continue
+			}
+			for _, ip := range n.IPs {
+				if ip == e.IP {
+					return yes
+				}
+			}
+		}
 	}
 	return no
 }
@@ -137,8 +155,26 @@ func resolvedOn(rp *rulePorts, c *class) Ports {
 	return rp.resolve(c.named)
 }
 
-// egressOf is what the source's egress policies allow towards dst.
+// egressOf is what the source's egress allows towards dst, through every
+// tier.
 func (m *Model) egressOf(sc *class, dst Endpoint, dc *class) Result {
+	if sc != nil && sc.hasAdmin {
+		return m.tiered("egress", sc, dst, dc, func() Result { return m.npEgress(sc, dst, dc) }, nil)
+	}
+	return m.npEgress(sc, dst, dc)
+}
+
+// ingressOf is what the destination's ingress allows from src, through
+// every tier.
+func (m *Model) ingressOf(src Endpoint, sc *class, dc *class) Result {
+	if dc != nil && dc.hasAdmin {
+		return m.tiered("ingress", dc, src, sc, func() Result { return m.npIngress(src, sc, dc) }, nil)
+	}
+	return m.npIngress(src, sc, dc)
+}
+
+// npEgress is what the source's NetworkPolicies allow towards dst.
+func (m *Model) npEgress(sc *class, dst Endpoint, dc *class) Result {
 	if sc == nil {
 		return openResult // outside the cluster: no NetworkPolicy applies
 	}
@@ -171,8 +207,8 @@ func (m *Model) egressOf(sc *class, dst Endpoint, dc *class) Result {
 	return res
 }
 
-// ingressOf is what the destination's ingress policies allow from src.
-func (m *Model) ingressOf(src Endpoint, sc *class, dc *class) Result {
+// npIngress is what the destination's NetworkPolicies allow from src.
+func (m *Model) npIngress(src Endpoint, sc *class, dc *class) Result {
 	if dc == nil {
 		return openResult
 	}

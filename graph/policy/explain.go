@@ -37,6 +37,9 @@ type DirectionExplanation struct {
 	Rules []RuleMatch `json:"rules"`
 	// Reason is one sentence a person can read.
 	Reason string `json:"reason"`
+	// Tiers is the chain of AdminNetworkPolicy/BaselineAdminNetworkPolicy
+	// rules the traffic met, in order, when those tiers apply.
+	Tiers []string `json:"tiers,omitempty"`
 }
 
 // RuleMatch names one rule, and the peer and ports in it, that let traffic
@@ -74,8 +77,8 @@ func (m *Model) EndpointName(e Endpoint) string {
 	return e.IP.String()
 }
 
-func (m *Model) explainDirection(dir string, self Endpoint, sc *class, other Endpoint, oc *class, proto Protocol, port int) DirectionExplanation {
-	out := DirectionExplanation{Direction: dir, Peer: m.EndpointName(self), Policies: []string{}, Rules: []RuleMatch{}}
+func (m *Model) explainDirection(dir string, self Endpoint, sc *class, other Endpoint, oc *class, proto Protocol, port int) (out DirectionExplanation) {
+	out = DirectionExplanation{Direction: dir, Peer: m.EndpointName(self), Policies: []string{}, Rules: []RuleMatch{}}
 	var res Result
 	if dir == "egress" {
 		res = m.egressOf(sc, other, oc)
@@ -97,6 +100,48 @@ func (m *Model) explainDirection(dir string, self Endpoint, sc *class, other End
 		return out
 	}
 	out.Governed = true
+	tierPrefix := ""
+	if sc.hasAdmin {
+		var steps []tierStep
+		np := func() Result {
+			if dir == "egress" {
+				return m.npEgress(sc, other, oc)
+			}
+			return m.npIngress(other, oc, sc)
+		}
+		m.tiered(dir, sc, other, oc, np, &steps)
+		chain, final := m.tierExplanation(steps, proto, port)
+		out.Tiers = chain
+		if final != nil && port > 0 {
+			r := final.rule
+			out.Isolated = true
+			out.Policies = append(out.Policies, r.policy.id)
+			peer := ""
+			for i, mi := range r.peers {
+				if m.matchEndpoint(mi, other, oc) != no {
+					peer = fmt.Sprintf("spec.%s[%d].%s[%d]", dir, r.index, map[string]string{"egress": "to", "ingress": "from"}[dir], i)
+					break
+				}
+			}
+			if final.t == yes && r.action == actAllow {
+				out.Rules = append(out.Rules, RuleMatch{Policy: r.policy.id, Rule: fmt.Sprintf("spec.%s[%d]", dir, r.index), Peer: peer, Match: r.name, Ports: r.ports.text(), Certain: true})
+			}
+			verb := map[adminAction]string{actAllow: "allowed", actDeny: "denied", actPass: "passed"}[r.action]
+			if final.t == maybe {
+				verb = "possibly matched (unknown)"
+			}
+			out.Reason = fmt.Sprintf("%s by %s", verb, strings.Join(chain, " → "))
+			return out
+		}
+		if len(chain) > 0 {
+			tierPrefix = strings.Join(chain, " → ") + " → "
+		}
+		defer func() {
+			if tierPrefix != "" {
+				out.Reason = tierPrefix + out.Reason
+			}
+		}()
+	}
 	if sc.polUnknown {
 		out.Reason = fmt.Sprintf("the NetworkPolicies of namespace %s could not be read (%s), so whether %s's %s allows %s is unknown",
 			m.Peers[self.Peer].Namespace, sc.unknownWhy, out.Peer, dir, what)

@@ -14,6 +14,7 @@ package policy
 import (
 	"fmt"
 	"net/netip"
+	anpv1alpha1 "sigs.k8s.io/network-policy-api/apis/v1alpha1"
 	"sort"
 	"strconv"
 	"strings"
@@ -68,6 +69,11 @@ type Input struct {
 	Namespaces []Namespace
 	Peers      []Peer
 	Policies   []*networkingv1.NetworkPolicy
+	// AdminPolicies and Baseline are the cluster-scoped tiers around
+	// NetworkPolicy; Nodes serve their "nodes" peers.
+	AdminPolicies []*anpv1alpha1.AdminNetworkPolicy
+	Baseline      *anpv1alpha1.BaselineAdminNetworkPolicy
+	Nodes         []Node
 }
 
 // tri is a three-valued truth.
@@ -86,17 +92,22 @@ const (
 	mNamespace                    // every pod of matching namespaces
 	mNsPods                       // podSelector within matching namespaces
 	mIPBlock                      // ipBlock with except
+	mNodes                        // AdminNetworkPolicy nodes: node addresses
+	mNetworks                     // AdminNetworkPolicy networks: CIDRs
+	mDomains                      // AdminNetworkPolicy domainNames: never certain
+	mAmbiguous                    // a CIDR the API server accepts but plugins read differently
 )
 
 // matcher is one deduplicated "which peers does this select" question.
 type matcher struct {
-	kind   matcherKind
-	ns     string
-	podSel labels.Selector
-	nsSel  labels.Selector
-	cidr   netip.Prefix
-	except []netip.Prefix
-	desc   string
+	kind     matcherKind
+	ns       string
+	podSel   labels.Selector
+	nsSel    labels.Selector
+	cidr     netip.Prefix
+	except   []netip.Prefix
+	networks []netip.Prefix
+	desc     string
 }
 
 type namedRef struct {
@@ -129,14 +140,16 @@ type compiledPolicy struct {
 
 // class is a set of peers that every policy treats alike.
 type class struct {
-	yes, maybe   bitset // over matchers
-	named        map[namedRef]int
-	polUnknown   bool
-	unknownWhy   string
-	inPolicies   []int // policies with type Ingress selecting the class
-	egPolicies   []int
-	members      []int
-	resolvedRule map[int]Ports // cache: rule key -> ports resolved on this class
+	yes, maybe bitset // over matchers
+	named      map[namedRef]int
+	polUnknown bool
+	unknownWhy string
+	inPolicies []int // policies with type Ingress selecting the class
+	egPolicies []int
+	members    []int
+	// hasAdmin is set when an AdminNetworkPolicy or the baseline may apply
+	// to the class, so its answers go through the tiers.
+	hasAdmin bool
 }
 
 // Model is the compiled form of a set of policies over a set of peers.
@@ -150,6 +163,9 @@ type Model struct {
 	classOf    []int
 	byID       map[string]int
 	ipPeers    map[netip.Addr]int
+	admin      []*adminPolicy
+	baseline   *adminPolicy
+	nodes      []Node
 }
 
 // Compile builds the model. Policies are expected to be defaulted and valid
@@ -190,6 +206,8 @@ func Compile(in Input) *Model {
 	for _, np := range in.Policies {
 		m.policies = append(m.policies, m.compilePolicy(np, addMatcher))
 	}
+	m.nodes = in.Nodes
+	m.compileAdmin(in.AdminPolicies, in.Baseline, addMatcher)
 	m.classify()
 	return m
 }
@@ -255,14 +273,17 @@ func compilePeer(ns string, p networkingv1.NetworkPolicyPeer, add func(matcher) 
 		}
 		cidr, err := netip.ParsePrefix(p.IPBlock.CIDR)
 		if err != nil {
-			return -1
+			// The API server accepts some CIDRs Go does not (leading
+			// zeros); network plugins read those differently, so whether
+			// they match is unknown.
+			return add(matcher{kind: mAmbiguous, desc: "ambiguous ipBlock " + p.IPBlock.CIDR})
 		}
 		mt := matcher{kind: mIPBlock, cidr: cidr.Masked()}
 		parts := []string{"ipBlock " + mt.cidr.String()}
 		for _, e := range p.IPBlock.Except {
 			ex, err := netip.ParsePrefix(e)
 			if err != nil {
-				return -1
+				return add(matcher{kind: mAmbiguous, desc: "ambiguous ipBlock " + p.IPBlock.CIDR + " except " + e})
 			}
 			mt.except = append(mt.except, ex.Masked())
 			parts = append(parts, ex.Masked().String())
@@ -382,7 +403,7 @@ func (m *Model) matchPeer(mi int, p *Peer) tri {
 			return no
 		}
 		return m.nsLabelsMatch(mt.nsSel, p.Namespace)
-	case mIPBlock:
+	case mIPBlock, mNetworks:
 		if len(p.IPs) == 0 {
 			return maybe
 		}
@@ -392,12 +413,24 @@ func (m *Model) matchPeer(mi int, p *Peer) tri {
 			}
 		}
 		return no
+	case mAmbiguous:
+		return maybe
+	case mNodes, mDomains:
+		return no // pods are neither nodes nor domain names
 	}
 	return no
 }
 
 func (mt *matcher) matchIP(ip netip.Addr) bool {
 	ip = ip.Unmap()
+	if mt.kind == mNetworks {
+		for _, n := range mt.networks {
+			if n.Contains(ip) {
+				return true
+			}
+		}
+		return false
+	}
 	if !mt.cidr.Contains(ip) {
 		return false
 	}
@@ -413,15 +446,29 @@ func (mt *matcher) matchIP(ip netip.Addr) bool {
 func (m *Model) classify() {
 	var referenced []namedRef
 	seenRef := map[namedRef]bool{}
+	refer := func(rp *rulePorts) {
+		for _, n := range rp.named {
+			if !seenRef[n] {
+				seenRef[n] = true
+				referenced = append(referenced, n)
+			}
+		}
+	}
 	for _, cp := range m.policies {
 		for _, rs := range [][]rule{cp.in, cp.eg} {
-			for _, r := range rs {
-				for _, n := range r.ports.named {
-					if !seenRef[n] {
-						seenRef[n] = true
-						referenced = append(referenced, n)
-					}
-				}
+			for i := range rs {
+				refer(&rs[i].ports)
+			}
+		}
+	}
+	admins := m.admin
+	if m.baseline != nil {
+		admins = append(admins[:len(admins):len(admins)], m.baseline)
+	}
+	for _, ap := range admins {
+		for _, rs := range [][]adminRule{ap.in, ap.eg} {
+			for i := range rs {
+				refer(&rs[i].ports)
 			}
 		}
 	}
@@ -430,7 +477,7 @@ func (m *Model) classify() {
 	keys := map[string]bool{}
 	var ipMatchers, labelMatchers []int
 	for i, mt := range m.matchers {
-		if mt.kind == mIPBlock {
+		if mt.kind == mIPBlock || mt.kind == mNetworks || mt.kind == mAmbiguous {
 			ipMatchers = append(ipMatchers, i)
 			continue
 		}
@@ -521,6 +568,12 @@ func (m *Model) classify() {
 						c.egPolicies = append(c.egPolicies, pid)
 					}
 				}
+			}
+			for _, ap := range m.admin {
+				c.hasAdmin = c.hasAdmin || yesBits.has(ap.subject) || maybeBits.has(ap.subject)
+			}
+			if m.baseline != nil {
+				c.hasAdmin = c.hasAdmin || yesBits.has(m.baseline.subject) || maybeBits.has(m.baseline.subject)
 			}
 			m.classes = append(m.classes, c)
 		}
