@@ -13,10 +13,12 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	goruntime "runtime"
 	anpv1alpha1 "sigs.k8s.io/network-policy-api/apis/v1alpha1"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
@@ -375,34 +377,69 @@ func (d *decoder) decode(name string, r io.Reader) []error {
 	if utilyaml.IsJSONBuffer(head) {
 		return d.decodeJSON(name, br)
 	}
-	docs := utilyaml.NewYAMLReader(br)
-	var errs []error
+	// Split the stream first, then convert the documents to JSON on every
+	// core (the YAML parser is most of a load's cost), then read them in
+	// order so that duplicates and errors come out as they would one by
+	// one.
+	type yamlDoc struct {
+		src     source
+		raw, js []byte
+		err     error // the reader's error for this document
+		convErr error
+	}
+	reader := utilyaml.NewYAMLReader(br)
+	var docs []*yamlDoc
 	for doc := 1; ; doc++ {
-		src := source{file: name, doc: doc}
-		raw, err := docs.Read()
+		raw, err := reader.Read()
 		if errors.Is(err, io.EOF) {
-			return errs
+			break
 		}
+		docs = append(docs, &yamlDoc{src: source{file: name, doc: doc}, raw: raw, err: err})
 		var yerr utilyaml.YAMLSyntaxError
-		if errors.As(err, &yerr) {
+		if err != nil && !errors.As(err, &yerr) {
+			break // the stream cannot be read further
+		}
+	}
+	work := make(chan *yamlDoc)
+	var wg sync.WaitGroup
+	for w := 0; w < goruntime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for d := range work {
+				d.js, d.convErr = yaml.YAMLToJSONStrict(d.raw)
+			}
+		}()
+	}
+	for _, doc := range docs {
+		if doc.err == nil {
+			work <- doc
+		}
+	}
+	close(work)
+	wg.Wait()
+	var errs []error
+	for _, doc := range docs {
+		src := doc.src
+		var yerr utilyaml.YAMLSyntaxError
+		switch {
+		case errors.As(doc.err, &yerr):
 			// A bad `---` line: the reader has moved past it.
-			errs = append(errs, src.err("", "", "", "", syntaxMsg(err)))
+			errs = append(errs, src.err("", "", "", "", syntaxMsg(doc.err)))
 			continue
-		}
-		if err != nil {
-			return append(errs, src.err("", "", "", "", "cannot read: "+err.Error()))
-		}
-		js, err := yaml.YAMLToJSONStrict(raw)
-		if err != nil {
-			le := src.err("", "", "", "", yamlErrMsg(err.Error()))
-			if loose, err := yaml.YAMLToJSON(raw); err == nil {
+		case doc.err != nil:
+			return append(errs, src.err("", "", "", "", "cannot read: "+doc.err.Error()))
+		case doc.convErr != nil:
+			le := src.err("", "", "", "", yamlErrMsg(doc.convErr.Error()))
+			if loose, err := yaml.YAMLToJSON(doc.raw); err == nil {
 				le.Kind, le.Namespace, le.Name = identify(loose)
 			}
 			errs = append(errs, le)
 			continue
 		}
-		errs = append(errs, d.document(src, js)...)
+		errs = append(errs, d.document(src, doc.js)...)
 	}
+	return errs
 }
 
 // decodeJSON reads a stream of JSON objects.
