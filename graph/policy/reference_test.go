@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand"
 	"net/netip"
+	"sort"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -11,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	anpv1alpha1 "sigs.k8s.io/network-policy-api/apis/v1alpha1"
 )
 
 // reference is a deliberately naive NetworkPolicy v1 evaluator: one pod
@@ -20,6 +22,8 @@ type reference struct {
 	nss      map[string]map[string]string
 	peers    []Peer
 	policies []*networkingv1.NetworkPolicy
+	anps     []*anpv1alpha1.AdminNetworkPolicy
+	banp     *anpv1alpha1.BaselineAdminNetworkPolicy
 }
 
 func (r *reference) nsLabels(ns string) labels.Set {
@@ -119,50 +123,266 @@ func hasType(np *networkingv1.NetworkPolicy, t networkingv1.PolicyType) bool {
 	return false
 }
 
-// allowed decides src → dst (either may be nil for an outside address).
+// allowed decides src → dst (either may be nil for an outside address):
+// the source's egress and the destination's ingress, each through the
+// tiers.
 func (r *reference) allowed(src *Peer, srcIP netip.Addr, dst *Peer, dstIP netip.Addr, proto Protocol, port int) bool {
-	egress := true
-	if src != nil {
-		isolated, ok := false, false
-		for _, np := range r.policies {
-			if np.Namespace != src.Namespace || !hasType(np, networkingv1.PolicyTypeEgress) || !sel(&np.Spec.PodSelector).Matches(labels.Set(src.Labels)) {
-				continue
+	egress := src == nil || r.direction(networkingv1.PolicyTypeEgress, src, dst, dstIP, dst, proto, port)
+	ingress := dst == nil || r.direction(networkingv1.PolicyTypeIngress, dst, src, srcIP, dst, proto, port)
+	return egress && ingress
+}
+
+// direction judges one side: self is the pod it is judged at, other the
+// far end (nil with otherIP for an outside address), dst the destination
+// (for named ports).
+func (r *reference) direction(dir networkingv1.PolicyType, self, other *Peer, otherIP netip.Addr, dst *Peer, proto Protocol, port int) bool {
+	// AdminNetworkPolicies, by priority then name; the first matching rule
+	// decides, and Pass skips to NetworkPolicy.
+	anps := append([]*anpv1alpha1.AdminNetworkPolicy(nil), r.anps...)
+	sort.SliceStable(anps, func(i, j int) bool {
+		if anps[i].Spec.Priority != anps[j].Spec.Priority {
+			return anps[i].Spec.Priority < anps[j].Spec.Priority
+		}
+		return anps[i].Name < anps[j].Name
+	})
+	passed := false
+	for _, a := range anps {
+		if passed || !r.subjectMatches(a.Spec.Subject, self) {
+			continue
+		}
+		for _, rule := range r.anpRules(a, dir) {
+			if r.anyAdminPeer(rule.peers, other, otherIP) && adminPortMatches(rule.ports, dst, proto, port) {
+				switch rule.action {
+				case "Allow":
+					return true
+				case "Deny":
+					return false
+				}
+				passed = true
+				break
 			}
-			isolated = true
+		}
+	}
+	isolated, ok := false, false
+	for _, np := range r.policies {
+		if np.Namespace != self.Namespace || !hasType(np, dir) || !sel(&np.Spec.PodSelector).Matches(labels.Set(self.Labels)) {
+			continue
+		}
+		isolated = true
+		if dir == networkingv1.PolicyTypeEgress {
 			for _, rule := range np.Spec.Egress {
 				peerOK := len(rule.To) == 0
 				for _, p := range rule.To {
-					peerOK = peerOK || r.peerMatches(np.Namespace, p, dst, dstIP)
+					peerOK = peerOK || r.peerMatches(np.Namespace, p, other, otherIP)
 				}
 				ok = ok || (peerOK && portMatches(rule.Ports, dst, proto, port))
 			}
-		}
-		egress = !isolated || ok
-	}
-	ingress := true
-	if dst != nil {
-		isolated, ok := false, false
-		for _, np := range r.policies {
-			if np.Namespace != dst.Namespace || !hasType(np, networkingv1.PolicyTypeIngress) || !sel(&np.Spec.PodSelector).Matches(labels.Set(dst.Labels)) {
-				continue
-			}
-			isolated = true
+		} else {
 			for _, rule := range np.Spec.Ingress {
 				peerOK := len(rule.From) == 0
 				for _, p := range rule.From {
-					peerOK = peerOK || r.peerMatches(np.Namespace, p, src, srcIP)
+					peerOK = peerOK || r.peerMatches(np.Namespace, p, other, otherIP)
 				}
 				ok = ok || (peerOK && portMatches(rule.Ports, dst, proto, port))
 			}
 		}
-		ingress = !isolated || ok
 	}
-	return egress && ingress
+	if isolated {
+		return ok
+	}
+	if r.banp != nil && r.subjectMatches(r.banp.Spec.Subject, self) {
+		for _, rule := range r.banpRules(dir) {
+			if r.anyAdminPeer(rule.peers, other, otherIP) && adminPortMatches(rule.ports, dst, proto, port) {
+				return rule.action == "Allow"
+			}
+		}
+	}
+	return true
+}
+
+type refAdminPeer struct {
+	namespaces *metav1.LabelSelector
+	pods       *anpv1alpha1.NamespacedPod
+	networks   []anpv1alpha1.CIDR
+}
+
+type refAdminRule struct {
+	action string
+	peers  []refAdminPeer
+	ports  *[]anpv1alpha1.AdminNetworkPolicyPort
+}
+
+func (r *reference) anpRules(a *anpv1alpha1.AdminNetworkPolicy, dir networkingv1.PolicyType) []refAdminRule {
+	var out []refAdminRule
+	if dir == networkingv1.PolicyTypeIngress {
+		for _, x := range a.Spec.Ingress {
+			rr := refAdminRule{action: string(x.Action), ports: x.Ports}
+			for _, p := range x.From {
+				rr.peers = append(rr.peers, refAdminPeer{namespaces: p.Namespaces, pods: p.Pods})
+			}
+			out = append(out, rr)
+		}
+		return out
+	}
+	for _, x := range a.Spec.Egress {
+		rr := refAdminRule{action: string(x.Action), ports: x.Ports}
+		for _, p := range x.To {
+			rr.peers = append(rr.peers, refAdminPeer{namespaces: p.Namespaces, pods: p.Pods, networks: p.Networks})
+		}
+		out = append(out, rr)
+	}
+	return out
+}
+
+func (r *reference) banpRules(dir networkingv1.PolicyType) []refAdminRule {
+	var out []refAdminRule
+	if dir == networkingv1.PolicyTypeIngress {
+		for _, x := range r.banp.Spec.Ingress {
+			rr := refAdminRule{action: string(x.Action), ports: x.Ports}
+			for _, p := range x.From {
+				rr.peers = append(rr.peers, refAdminPeer{namespaces: p.Namespaces, pods: p.Pods})
+			}
+			out = append(out, rr)
+		}
+		return out
+	}
+	for _, x := range r.banp.Spec.Egress {
+		rr := refAdminRule{action: string(x.Action), ports: x.Ports}
+		for _, p := range x.To {
+			rr.peers = append(rr.peers, refAdminPeer{namespaces: p.Namespaces, pods: p.Pods, networks: p.Networks})
+		}
+		out = append(out, rr)
+	}
+	return out
+}
+
+func (r *reference) subjectMatches(s anpv1alpha1.AdminNetworkPolicySubject, p *Peer) bool {
+	if s.Pods != nil {
+		return sel(&s.Pods.NamespaceSelector).Matches(r.nsLabels(p.Namespace)) && sel(&s.Pods.PodSelector).Matches(labels.Set(p.Labels))
+	}
+	return s.Namespaces != nil && sel(s.Namespaces).Matches(r.nsLabels(p.Namespace))
+}
+
+func (r *reference) anyAdminPeer(peers []refAdminPeer, other *Peer, ip netip.Addr) bool {
+	for _, p := range peers {
+		switch {
+		case p.namespaces != nil:
+			if other != nil && sel(p.namespaces).Matches(r.nsLabels(other.Namespace)) {
+				return true
+			}
+		case p.pods != nil:
+			if other != nil && sel(&p.pods.NamespaceSelector).Matches(r.nsLabels(other.Namespace)) && sel(&p.pods.PodSelector).Matches(labels.Set(other.Labels)) {
+				return true
+			}
+		case len(p.networks) > 0:
+			addrs := []netip.Addr{ip}
+			if other != nil {
+				addrs = other.IPs
+			}
+			for _, n := range p.networks {
+				for _, a := range addrs {
+					if a.IsValid() && netip.MustParsePrefix(string(n)).Masked().Contains(a) {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
+}
+
+func adminPortMatches(ports *[]anpv1alpha1.AdminNetworkPolicyPort, dst *Peer, proto Protocol, port int) bool {
+	if ports == nil {
+		return true
+	}
+	for _, p := range *ports {
+		switch {
+		case p.PortNumber != nil:
+			if protocolOf(&p.PortNumber.Protocol) == proto && int(p.PortNumber.Port) == port {
+				return true
+			}
+		case p.PortRange != nil:
+			if protocolOf(&p.PortRange.Protocol) == proto && port >= int(p.PortRange.Start) && port <= int(p.PortRange.End) {
+				return true
+			}
+		case p.NamedPort != nil && dst != nil:
+			for _, cp := range dst.Ports {
+				if cp.Name == *p.NamedPort && cp.Protocol == proto && cp.Port == port {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// randomAdmin adds AdminNetworkPolicies and sometimes a baseline.
+func randomAdmin(r *rand.Rand, randNsSel func() *metav1.LabelSelector, randSel func() *metav1.LabelSelector) ([]*anpv1alpha1.AdminNetworkPolicy, *anpv1alpha1.BaselineAdminNetworkPolicy) {
+	actions := []anpv1alpha1.AdminNetworkPolicyRuleAction{"Allow", "Deny", "Pass"}
+	subject := func() anpv1alpha1.AdminNetworkPolicySubject {
+		if r.Intn(2) == 0 {
+			return anpv1alpha1.AdminNetworkPolicySubject{Namespaces: randNsSel()}
+		}
+		return anpv1alpha1.AdminNetworkPolicySubject{Pods: &anpv1alpha1.NamespacedPod{NamespaceSelector: *randNsSel(), PodSelector: *randSel()}}
+	}
+	ports := func() *[]anpv1alpha1.AdminNetworkPolicyPort {
+		switch r.Intn(4) {
+		case 0:
+			return nil
+		case 1:
+			return &[]anpv1alpha1.AdminNetworkPolicyPort{{PortNumber: &anpv1alpha1.Port{Protocol: "TCP", Port: 80}}}
+		case 2:
+			return &[]anpv1alpha1.AdminNetworkPolicyPort{{PortRange: &anpv1alpha1.PortRange{Protocol: "TCP", Start: 79, End: 80}}}
+		}
+		name := "http"
+		return &[]anpv1alpha1.AdminNetworkPolicyPort{{NamedPort: &name}}
+	}
+	ingressPeer := func() anpv1alpha1.AdminNetworkPolicyIngressPeer {
+		if r.Intn(2) == 0 {
+			return anpv1alpha1.AdminNetworkPolicyIngressPeer{Namespaces: randNsSel()}
+		}
+		return anpv1alpha1.AdminNetworkPolicyIngressPeer{Pods: &anpv1alpha1.NamespacedPod{NamespaceSelector: *randNsSel(), PodSelector: *randSel()}}
+	}
+	egressPeer := func() anpv1alpha1.AdminNetworkPolicyEgressPeer {
+		switch r.Intn(3) {
+		case 0:
+			return anpv1alpha1.AdminNetworkPolicyEgressPeer{Namespaces: randNsSel()}
+		case 1:
+			return anpv1alpha1.AdminNetworkPolicyEgressPeer{Networks: []anpv1alpha1.CIDR{anpv1alpha1.CIDR(fmt.Sprintf("10.0.%d.0/24", r.Intn(2))), "192.0.2.0/24"}}
+		}
+		return anpv1alpha1.AdminNetworkPolicyEgressPeer{Pods: &anpv1alpha1.NamespacedPod{NamespaceSelector: *randNsSel(), PodSelector: *randSel()}}
+	}
+	var anps []*anpv1alpha1.AdminNetworkPolicy
+	for i := r.Intn(4); i > 0; i-- {
+		a := &anpv1alpha1.AdminNetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprint("anp", i)}}
+		a.Spec.Priority = int32(r.Intn(3))
+		a.Spec.Subject = subject()
+		for k := r.Intn(3); k > 0; k-- {
+			a.Spec.Ingress = append(a.Spec.Ingress, anpv1alpha1.AdminNetworkPolicyIngressRule{Action: actions[r.Intn(3)], From: []anpv1alpha1.AdminNetworkPolicyIngressPeer{ingressPeer()}, Ports: ports()})
+		}
+		for k := r.Intn(3); k > 0; k-- {
+			a.Spec.Egress = append(a.Spec.Egress, anpv1alpha1.AdminNetworkPolicyEgressRule{Action: actions[r.Intn(3)], To: []anpv1alpha1.AdminNetworkPolicyEgressPeer{egressPeer()}, Ports: ports()})
+		}
+		anps = append(anps, a)
+	}
+	if r.Intn(2) == 0 {
+		return anps, nil
+	}
+	b := &anpv1alpha1.BaselineAdminNetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: "default"}}
+	b.Spec.Subject = subject()
+	for k := r.Intn(3); k > 0; k-- {
+		b.Spec.Ingress = append(b.Spec.Ingress, anpv1alpha1.BaselineAdminNetworkPolicyIngressRule{Action: anpv1alpha1.BaselineAdminNetworkPolicyRuleAction(actions[r.Intn(2)]), From: []anpv1alpha1.AdminNetworkPolicyIngressPeer{ingressPeer()}, Ports: ports()})
+	}
+	for k := r.Intn(3); k > 0; k-- {
+		ep := egressPeer()
+		b.Spec.Egress = append(b.Spec.Egress, anpv1alpha1.BaselineAdminNetworkPolicyEgressRule{Action: anpv1alpha1.BaselineAdminNetworkPolicyRuleAction(actions[r.Intn(2)]), To: []anpv1alpha1.BaselineAdminNetworkPolicyEgressPeer{{Namespaces: ep.Namespaces, Pods: ep.Pods, Networks: ep.Networks}}, Ports: ports()})
+	}
+	return anps, b
 }
 
 // randomWorld makes namespaces, peers (all with IPs, so every answer is
 // certain) and policies from a seed, with every feature mixed in.
-func randomWorld(r *rand.Rand) ([]Namespace, map[string]map[string]string, []Peer, []*networkingv1.NetworkPolicy) {
+func randomWorld(r *rand.Rand) ([]Namespace, map[string]map[string]string, []Peer, []*networkingv1.NetworkPolicy, []*anpv1alpha1.AdminNetworkPolicy, *anpv1alpha1.BaselineAdminNetworkPolicy) {
 	nsNames := []string{"a", "b", "c"}
 	nsLabels := map[string]map[string]string{}
 	var nss []Namespace
@@ -263,7 +483,12 @@ func randomWorld(r *rand.Rand) ([]Namespace, map[string]map[string]string, []Pee
 		}
 		pols = append(pols, np)
 	}
-	return nss, nsLabels, peers, pols
+	var anps []*anpv1alpha1.AdminNetworkPolicy
+	var banp *anpv1alpha1.BaselineAdminNetworkPolicy
+	if r.Intn(2) == 0 {
+		anps, banp = randomAdmin(r, randNsSel, randSel)
+	}
+	return nss, nsLabels, peers, pols, anps, banp
 }
 
 // TestAgreesWithReference compares the engine with the naive evaluator on
@@ -285,9 +510,9 @@ func FuzzEngine(f *testing.F) {
 
 func checkAgainstReference(t *testing.T, seed int64) {
 	r := rand.New(rand.NewSource(seed))
-	nss, nsLabels, peers, pols := randomWorld(r)
-	m := Compile(Input{Namespaces: nss, Peers: peers, Policies: pols})
-	ref := &reference{nss: nsLabels, peers: peers, policies: pols}
+	nss, nsLabels, peers, pols, anps, banp := randomWorld(r)
+	m := Compile(Input{Namespaces: nss, Peers: peers, Policies: pols, AdminPolicies: anps, Baseline: banp})
+	ref := &reference{nss: nsLabels, peers: peers, policies: pols, anps: anps, banp: banp}
 	outside := netip.MustParseAddr("192.0.2.7")
 	for si := range peers {
 		for di := range peers {
