@@ -331,6 +331,12 @@ func ModelInput(c *kube.Cluster) policy.Input {
 	}
 	in.Policies = c.NetworkPolicies
 	in.AdminPolicies = c.AdminNetworkPolicies
+	if gap, ok := c.Gap(kube.ResourceAdminPolicies, ""); ok {
+		in.AdminUnknown, in.TierReason = true, gap.Reason
+	}
+	if gap, ok := c.Gap(kube.ResourceBaselinePolicy, ""); ok {
+		in.BaselineUnknown, in.TierReason = true, gap.Reason
+	}
 	for _, b := range c.BaselineAdminNetworkPolicies {
 		if b.Name == "default" { // the API's singleton; validation rejects others
 			in.Baseline = b

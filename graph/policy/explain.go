@@ -101,6 +101,10 @@ func (m *Model) explainDirection(dir string, self Endpoint, sc *class, other End
 	}
 	out.Governed = true
 	tierPrefix := ""
+	if m.adminUnknown {
+		out.Reason = fmt.Sprintf("the AdminNetworkPolicies could not be read (%s), and any of them could decide %s's %s, so it is unknown", m.tierReason, out.Peer, dir)
+		return out
+	}
 	if sc.hasAdmin {
 		var steps []tierStep
 		np := func() Result {

@@ -74,6 +74,11 @@ type Input struct {
 	AdminPolicies []*anpv1alpha1.AdminNetworkPolicy
 	Baseline      *anpv1alpha1.BaselineAdminNetworkPolicy
 	Nodes         []Node
+	// AdminUnknown and BaselineUnknown say that the tier could not be read
+	// (the reason in TierReason): any of its rules could decide any
+	// traffic, so the answers it could change are unknown.
+	AdminUnknown, BaselineUnknown bool
+	TierReason                    string
 }
 
 // tri is a three-valued truth.
@@ -166,6 +171,9 @@ type Model struct {
 	admin      []*adminPolicy
 	baseline   *adminPolicy
 	nodes      []Node
+	// adminUnknown and baselineUnknown mark tiers that could not be read.
+	adminUnknown, baselineUnknown bool
+	tierReason                    string
 }
 
 // Compile builds the model. Policies are expected to be defaulted and valid
@@ -207,6 +215,7 @@ func Compile(in Input) *Model {
 		m.policies = append(m.policies, m.compilePolicy(np, addMatcher))
 	}
 	m.nodes = in.Nodes
+	m.adminUnknown, m.baselineUnknown, m.tierReason = in.AdminUnknown, in.BaselineUnknown, in.TierReason
 	m.compileAdmin(in.AdminPolicies, in.Baseline, addMatcher)
 	m.classify()
 	return m
@@ -569,6 +578,7 @@ func (m *Model) classify() {
 					}
 				}
 			}
+			c.hasAdmin = m.adminUnknown || m.baselineUnknown
 			for _, ap := range m.admin {
 				c.hasAdmin = c.hasAdmin || yesBits.has(ap.subject) || maybeBits.has(ap.subject)
 			}

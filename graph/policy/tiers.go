@@ -213,6 +213,9 @@ type tierStep struct {
 // BaselineAdminNetworkPolicy, else allowed. self is the pod the direction
 // is judged at; other the far end.
 func (m *Model) tiered(dir string, self *class, other Endpoint, oc *class, np func() Result, steps *[]tierStep) Result {
+	if m.adminUnknown {
+		return unknownResult // an unread AdminNetworkPolicy could decide anything
+	}
 	var res Result
 	undecided := AllProtocols
 	var passed Ports
@@ -285,6 +288,10 @@ func (m *Model) tiered(dir string, self *class, other Endpoint, oc *class, np fu
 		return res
 	}
 	undecided = rest
+	if m.baselineUnknown {
+		res.Unknown = res.Unknown.Union(undecided)
+		return res
+	}
 	if bp := m.baseline; bp != nil && self.yes.has(bp.subject) {
 		rules := rulesOf(bp)
 		for i := range rules {

@@ -124,3 +124,28 @@ spec: {priority: 3, subject: {namespaces: {matchLabels: {ns: x}}}, ingress: [{ac
 		})
 	}
 }
+
+func TestUnreadableTiers(t *testing.T) {
+	nss, peers := testPeers()
+	nps := policies(t, `metadata: {name: only-80, namespace: x}
+spec: {podSelector: {matchLabels: {pod: a}}, ingress: [{ports: [{port: 80}]}]}
+---
+metadata: {name: open-egress, namespace: "y"}
+spec: {podSelector: {}, policyTypes: [Egress], egress: [{}]}`)
+	// Unread AdminNetworkPolicies could decide anything.
+	m := Compile(Input{Namespaces: nss, Peers: peers, Policies: nps, AdminUnknown: true, TierReason: "forbidden"})
+	if got := verdictOf(t, m, "y/a", "x/a", TCP, 80); got != Unknown {
+		t.Errorf("with the admin tier unread: %s, want unknown", got)
+	}
+	// An unread baseline matters only where no NetworkPolicy selects the pod.
+	m = Compile(Input{Namespaces: nss, Peers: peers, Policies: nps, BaselineUnknown: true, TierReason: "forbidden"})
+	for _, tc := range []struct {
+		to   string
+		port int
+		want Verdict
+	}{{"x/a", 80, Allowed}, {"x/a", 81, Denied}, {"x/b", 80, Unknown}} {
+		if got := verdictOf(t, m, "y/a", tc.to, TCP, tc.port); got != tc.want {
+			t.Errorf("baseline unread: y/a → %s:%d = %s, want %s", tc.to, tc.port, got, tc.want)
+		}
+	}
+}
