@@ -552,9 +552,9 @@ func TestLiveNamespaceOnlyUser(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantWarnings := fmt.Sprintf(`netviz: warning: the user may not list pods, services, endpointslices, ingresses, networkpolicies in all namespaces: netviz reads them in namespace %s only
-netviz: warning: cannot read namespaces in all namespaces: the user may not list namespaces (verdicts that depend on it are unknown)
-netviz: warning: cannot read ingressclasses in all namespaces: the user may not list ingressclasses (verdicts that depend on it are unknown)
-netviz: warning: cannot read nodes in all namespaces: the user may not list nodes (verdicts that depend on it are unknown)
+netviz: warning: cannot read namespaces at cluster scope: the user may not list namespaces (verdicts that depend on it are unknown)
+netviz: warning: cannot read ingressclasses at cluster scope: the user may not list ingressclasses (verdicts that depend on it are unknown)
+netviz: warning: cannot read nodes at cluster scope: the user may not list nodes (verdicts that depend on it are unknown)
 `, back)
 
 	tests := map[string]struct {

@@ -62,11 +62,20 @@ type Gap struct {
 }
 
 func (g Gap) String() string {
-	where := "all namespaces"
-	if g.Namespace != "" {
-		where = "namespace " + g.Namespace
+	where := "in all namespaces"
+	switch {
+	case g.Namespace != "":
+		where = "in namespace " + g.Namespace
+	case clusterScoped[g.Resource]:
+		where = "at cluster scope"
 	}
-	return fmt.Sprintf("cannot read %s in %s: %s", g.Resource, where, g.Reason)
+	return fmt.Sprintf("cannot read %s %s: %s", g.Resource, where, g.Reason)
+}
+
+// clusterScoped lists the resources that belong to no namespace.
+var clusterScoped = map[string]bool{
+	ResourceNamespaces: true, ResourceNodes: true, ResourceIngressClasses: true,
+	ResourceAdminPolicies: true, ResourceBaselinePolicy: true,
 }
 
 // Workload is a pod controller (Deployment, StatefulSet, …) standing in for
