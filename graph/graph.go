@@ -396,6 +396,10 @@ func (g *Graph) addBackends() {
 			slicesBySvc[es.Namespace+"/"+svc] = append(slicesBySvc[es.Namespace+"/"+svc], i)
 		}
 	}
+	peersByNS := map[string][]*Node{}
+	for _, n := range g.peerNode {
+		peersByNS[n.Namespace] = append(peersByNS[n.Namespace], n)
+	}
 	podByIP := map[string]*Node{}
 	for _, n := range g.peerNode {
 		if n.Pod != nil {
@@ -415,8 +419,8 @@ func (g *Graph) addBackends() {
 		ready := readiness(g, svc, slicesBySvc[svc.Namespace+"/"+svc.Name], podByIP)
 		if len(svc.Spec.Selector) > 0 {
 			sel := labels.SelectorFromSet(svc.Spec.Selector)
-			for _, pn := range g.peerNode {
-				if pn.Namespace != svc.Namespace || !sel.Matches(labels.Set(g.Model.Peers[pn.Peer].Labels)) {
+			for _, pn := range peersByNS[svc.Namespace] {
+				if !sel.Matches(labels.Set(g.Model.Peers[pn.Peer].Labels)) {
 					continue
 				}
 				b := &Backend{Ports: mapPorts(svc, g.Model.Peers[pn.Peer].Ports), Ready: true}

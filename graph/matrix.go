@@ -91,6 +91,9 @@ func (mx *Matrix) decide() {
 		index[h] = append(index[h], id)
 		return id
 	}
+	// Deciding a source against every class at once pays when the matrix
+	// covers most classes.
+	bulk := 2*n >= mx.g.Model.Classes()
 	jobs := make(chan int)
 	var wg sync.WaitGroup
 	for w := 0; w < max(1, runtime.GOMAXPROCS(0)); w++ {
@@ -102,9 +105,21 @@ func (mx *Matrix) decide() {
 				id int32
 			}
 			local := map[uint64][]seen{}
+			var all []policy.Result
+			if bulk {
+				all = make([]policy.Result, mx.g.Model.Classes())
+			}
 			for s := range jobs {
+				if bulk {
+					mx.g.Model.ReachFrom(mx.classes[s], all)
+				}
 				for d := 0; d < n; d++ {
-					r := mx.g.Model.ClassReach(mx.classes[s], mx.classes[d])
+					var r policy.Result
+					if bulk {
+						r = all[mx.classes[d]]
+					} else {
+						r = mx.g.Model.ClassReach(mx.classes[s], mx.classes[d])
+					}
 					h := resultHash(r)
 					id := int32(-1)
 					for _, c := range local[h] {

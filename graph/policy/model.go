@@ -171,6 +171,7 @@ type Model struct {
 	admin      []*adminPolicy
 	baseline   *adminPolicy
 	nodes      []Node
+	bulk       bulk
 	// adminUnknown and baselineUnknown mark tiers that could not be read.
 	adminUnknown, baselineUnknown bool
 	tierReason                    string

@@ -513,6 +513,16 @@ func checkAgainstReference(t *testing.T, seed int64) {
 	nss, nsLabels, peers, pols, anps, banp := randomWorld(r)
 	m := Compile(Input{Namespaces: nss, Peers: peers, Policies: pols, AdminPolicies: anps, Baseline: banp})
 	ref := &reference{nss: nsLabels, peers: peers, policies: pols, anps: anps, banp: banp}
+	// The bulk path answers exactly as the per-pair path.
+	all := make([]Result, m.Classes())
+	for s := 0; s < m.Classes(); s++ {
+		m.ReachFrom(s, all)
+		for d := range all {
+			if want := m.ClassReach(s, d); !all[d].Allowed.Equal(want.Allowed) || !all[d].Unknown.Equal(want.Unknown) {
+				t.Fatalf("seed %d: class %d → %d: ReachFrom %v, ClassReach %v", seed, s, d, all[d], want)
+			}
+		}
+	}
 	outside := netip.MustParseAddr("192.0.2.7")
 	for si := range peers {
 		for di := range peers {
