@@ -93,6 +93,7 @@ func (s *sourceFlags) graphOptions() (graph.Options, error) {
 type app struct {
 	src    sourceFlags
 	live   liveFlags
+	whatIf whatIfFlags
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
@@ -103,9 +104,11 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "netviz",
 		Short: "See how traffic flows through a Kubernetes cluster, and why it is allowed or denied",
-		Long: `netviz reads a cluster (manifests with -f, or the embedded demo with --demo),
-builds the traffic graph Ingress → Service → Pods with NetworkPolicy allow/deny
-overlaid, and answers "can this pod talk to that one, and if not, why?".`,
+		Long: `netviz reads a cluster — the current kubeconfig context by default (kubectl's
+--kubeconfig, --context and -n apply), manifests with -f, or the embedded demo
+with --demo — builds the traffic graph Ingress → Service → Pods with
+NetworkPolicy allow/deny overlaid, and answers "can this pod talk to that one,
+and if not, why?". Without a command it opens the terminal UI.`,
 		Example: `  netviz trace --demo shop/frontend svc/shop/cart --port 80
   netviz matrix -f ./manifests --port 80
   netviz export --demo -n shop --format dot -o shop.dot`,
@@ -123,7 +126,9 @@ overlaid, and answers "can this pod talk to that one, and if not, why?".`,
 	})
 	a.src.register(root)
 	a.live.register(root)
+	a.whatIf.register(root)
 	root.AddCommand(a.traceCmd(), a.matrixCmd(), a.exportCmd(), a.lintCmd())
+	root.AddCommand(a.diffCmd(), a.suggestCmd())
 	return root
 }
 
@@ -143,6 +148,7 @@ func (a *app) load() (*kube.Cluster, error) {
 	default:
 		c, errs = a.loadLive()
 	}
+	c, errs = a.applyWhatIf(c, errs)
 	for _, w := range c.Warnings {
 		fmt.Fprintln(a.stderr, "netviz: warning: "+oneLine(w))
 	}
