@@ -115,7 +115,7 @@ and if not, why?". Without a command it opens the terminal UI.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return cmd.Help()
+			return runTUI(a, cmd)
 		},
 	}
 	root.SetIn(stdin)
@@ -127,6 +127,7 @@ and if not, why?". Without a command it opens the terminal UI.`,
 	a.src.register(root)
 	a.live.register(root)
 	a.whatIf.register(root)
+	registerTUIFlags(root)
 	root.AddCommand(a.traceCmd(), a.matrixCmd(), a.exportCmd(), a.lintCmd())
 	root.AddCommand(a.diffCmd(), a.suggestCmd())
 	return root

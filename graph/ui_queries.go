@@ -77,6 +77,8 @@ type PolicyInfo struct {
 	// ID is "ns/name".
 	ID, Namespace, Name string
 	Types               []string
+	// Labels are the policy object's own labels.
+	Labels map[string]string
 	// Selected counts the pods and workloads it selects right now.
 	Selected int
 	// Cue is a health remark, or "".
@@ -165,7 +167,7 @@ func (g *Graph) Inventory() *Inventory {
 	}
 	for _, np := range g.Cluster.NetworkPolicies {
 		id := np.Namespace + "/" + np.Name
-		pi := PolicyInfo{ID: id, Namespace: np.Namespace, Name: np.Name, Selected: len(g.Model.SelectedBy(id))}
+		pi := PolicyInfo{ID: id, Namespace: np.Namespace, Name: np.Name, Labels: np.Labels, Selected: len(g.Model.SelectedBy(id))}
 		if d, ok := g.Model.Describe(id); ok {
 			pi.Types = d.Types
 		}
@@ -385,10 +387,11 @@ func (g *Graph) memoViewEdge(e *Edge, memo map[string]*ViewEdge) *ViewEdge {
 }
 
 // TraceView is the part of the graph a trace crosses, for export: the
-// source, the destination (a Service with its backends, or one pod), and a
-// policy edge from the source to each destination pod carrying the
-// verdict. A denied edge is drawn blocked, naming the policies that
-// isolate the side that denies.
+// source, the destination (a Service with its backends, an Ingress with
+// its routes, Services and backends, or one pod), and an edge carrying the
+// verdict from the source (for an Ingress, from the Ingress) to each
+// destination pod. A denied edge is drawn blocked, naming the policies
+// that isolate the side that denies.
 func (g *Graph) TraceView(req TraceRequest) (*View, error) {
 	t, err := g.Trace(req)
 	if err != nil {
@@ -397,80 +400,98 @@ func (g *Graph) TraceView(req TraceRequest) (*View, error) {
 	from, _ := g.Resolve(req.From)
 	to, _ := g.Resolve(req.To)
 	v := &View{}
-	src := refNode(from)
-	v.Nodes = append(v.Nodes, src)
-	type dest struct {
-		node *Node
-		ref  Ref
-		bt   BackendTrace
-	}
-	var dests []dest
-	if to.Kind == RefService {
-		v.Nodes = append(v.Nodes, to.Node)
-		memo := map[string]*ViewEdge{}
-		byPod := map[string]BackendTrace{}
-		for _, b := range t.Backends {
-			byPod[b.Pod] = b
+	seen := map[*Node]bool{}
+	add := func(n *Node) *Node {
+		if !seen[n] {
+			seen[n] = true
+			v.Nodes = append(v.Nodes, n)
 		}
-		for _, e := range g.Out(to.Node) {
-			switch e.Kind {
-			case EdgeBackend:
-				v.Nodes = append(v.Nodes, e.T)
+		return n
+	}
+	memo := map[string]*ViewEdge{}
+	backends := func(svc *Node) {
+		for _, e := range g.Out(svc) {
+			if e.Kind == EdgeBackend || e.Kind == EdgeExternalName {
+				add(e.T)
 				v.Edges = append(v.Edges, g.memoViewEdge(e, memo))
-				dests = append(dests, dest{node: e.T, ref: Ref{Kind: RefPeer, Peer: e.T.Peer, Node: e.T}, bt: byPod[e.T.Ref()]})
-			case EdgeExternalName:
-				v.Nodes = append(v.Nodes, e.T)
-				v.Edges = append(v.Edges, g.viewEdge(e))
 			}
 		}
-	} else {
-		dn := refNode(to)
-		v.Nodes = append(v.Nodes, dn)
-		dests = append(dests, dest{node: dn, ref: to, bt: BackendTrace{Verdict: t.Verdict, Egress: t.Egress, Ingress: t.Ingress}})
 	}
 	what := "every port"
 	if req.Port != "" {
 		what = req.Port + "/" + req.Protocol.String()
 	}
-	for _, d := range dests {
-		if d.node == src {
-			continue
+	src := add(refNode(from))
+	verdict := func(f, dst *Node, bt BackendTrace, via string) {
+		if dst == nil || dst == f {
+			return
 		}
-		r := g.Model.Reach(from.endpoint(), d.ref.endpoint())
-		e := &Edge{F: src, T: d.node, Kind: EdgePolicy, Policy: &PolicyEdge{Result: r}}
-		ve := &ViewEdge{Edge: e}
-		switch d.bt.Verdict {
-		case "allowed":
-			ve.Label = "trace " + what + ": allowed"
-			if req.Port == "" {
-				ve.Label = "trace: allowed " + r.Allowed.String()
-			}
-		case "unknown":
-			ve.Label = "trace " + what + ": unknown"
-		default:
-			ve.Label = "trace " + what + ": denied"
+		e := &Edge{F: f, T: dst, Kind: EdgePolicy, Policy: &PolicyEdge{}}
+		if from.Kind == RefPeer || from.Kind == RefIP {
+			e.Policy.Result = g.Model.Reach(from.endpoint(), policy.PeerEndpoint(dst.Peer))
+		}
+		ve := &ViewEdge{Edge: e, Label: "trace " + via + what + ": " + bt.Verdict}
+		if bt.Verdict == "allowed" && req.Port == "" && !e.Policy.Result.Allowed.Empty() {
+			ve.Label = "trace " + via + "allowed " + e.Policy.Result.Allowed.String()
+		}
+		if bt.Verdict != "allowed" && bt.Verdict != "unknown" {
 			ve.Blocked = true
-			for _, dir := range []*policy.DirectionExplanation{d.bt.Egress, d.bt.Ingress} {
-				if dir != nil && dir.Verdict == "denied" {
-					ve.BlockedBy = append(ve.BlockedBy, dir.Policies...)
+			for _, d := range []*policy.DirectionExplanation{bt.Egress, bt.Ingress} {
+				if d != nil && d.Verdict != "allowed" {
+					ve.BlockedBy = append(ve.BlockedBy, d.Policies...)
 				}
 			}
 			ve.BlockedBy = dedupe(ve.BlockedBy)
 			if len(ve.BlockedBy) == 0 {
-				ve.BlockedBy = []string{"no matching port"}
+				ve.BlockedBy = []string{"no path (see the trace)"}
 			}
 		}
 		v.Edges = append(v.Edges, ve)
+	}
+	entry := func(dst *Node, label string) {
+		v.Edges = append(v.Edges, &ViewEdge{Edge: &Edge{F: src, T: dst, Kind: EdgeRoute}, Label: label})
+	}
+	switch to.Kind {
+	case RefService:
+		add(to.Node)
+		if from.Kind == RefInternet && len(t.Hops) > 1 {
+			entry(to.Node, t.Hops[1].Kind+" "+t.Hops[1].Name)
+		}
+		backends(to.Node)
+		for _, b := range t.Backends {
+			verdict(src, g.byKey["pod/"+b.Pod], b, "")
+		}
+	case RefIngress:
+		add(to.Node)
+		entry(to.Node, "HTTP/HTTPS")
+		for _, e := range g.Out(to.Node) {
+			if e.Kind == EdgeRoute {
+				add(e.T)
+				v.Edges = append(v.Edges, g.viewEdge(e))
+				backends(e.T)
+			}
+		}
+		for _, rt := range t.Routes {
+			for _, b := range rt.Backends {
+				verdict(to.Node, g.byKey["pod/"+b.Pod], b, "via "+routeName(rt.Route)+" ")
+			}
+		}
+	default:
+		dst := add(refNode(to))
+		verdict(src, dst, BackendTrace{Verdict: t.Verdict, Egress: t.Egress, Ingress: t.Ingress}, "")
 	}
 	sort.Slice(v.Nodes, func(i, j int) bool { return v.Nodes[i].Key() < v.Nodes[j].Key() })
 	return v, nil
 }
 
-// refNode is the node a trace endpoint names, or a node made up for an
-// address outside the graph.
+// refNode is the node a trace endpoint names, or a node made up for the
+// internet or an address outside the graph.
 func refNode(r Ref) *Node {
-	if r.Node != nil {
+	switch {
+	case r.Node != nil:
 		return r.Node
+	case r.Kind == RefInternet:
+		return &Node{Kind: KindExternal, External: "internet", Name: "internet", Peer: -1}
 	}
 	return &Node{Kind: KindExternal, External: "ip", Name: r.IP.String(), Peer: -1}
 }
@@ -529,34 +550,59 @@ func (g *Graph) TracePorts(to string) []PortChoice {
 	return out
 }
 
-// CommonPorts lists the container ports that peers declare, the most
-// common first (ties by protocol and number), at most n of them.
+// CommonPorts lists the ports worth a matrix, at most n of them: first
+// the ports Services send traffic to, by how many backends they reach,
+// then the other container ports, by how many peers declare them (ties
+// by protocol and number).
 func (g *Graph) CommonPorts(n int) []PortChoice {
 	type pk struct {
 		proto policy.Protocol
 		port  int
 	}
-	count := map[pk]int{}
+	served := map[pk]int{}
+	for _, node := range g.nodes {
+		if node.Kind != KindService {
+			continue
+		}
+		for _, e := range g.Out(node) {
+			if e.Kind != EdgeBackend {
+				continue
+			}
+			for _, pm := range e.Backend.Ports {
+				if proto, err := policy.ParseProtocol(pm.Protocol); err == nil && pm.Resolved > 0 {
+					served[pk{proto, int(pm.Resolved)}]++
+				}
+			}
+		}
+	}
+	declared := map[pk]int{}
 	for i := range g.Model.Peers {
 		seen := map[pk]bool{}
 		for _, p := range g.Model.Peers[i].Ports {
 			k := pk{p.Protocol, p.Port}
 			if !seen[k] {
 				seen[k] = true
-				count[k]++
+				declared[k]++
 			}
 		}
 	}
-	keys := make([]pk, 0, len(count))
-	for k := range count {
+	for k := range served {
+		if _, ok := declared[k]; !ok {
+			declared[k] = 0
+		}
+	}
+	keys := make([]pk, 0, len(declared))
+	for k := range declared {
 		keys = append(keys, k)
 	}
 	sort.Slice(keys, func(i, j int) bool {
 		a, b := keys[i], keys[j]
-		if count[a] != count[b] {
-			return count[a] > count[b]
-		}
-		if a.proto != b.proto {
+		switch {
+		case served[a] != served[b]:
+			return served[a] > served[b]
+		case declared[a] != declared[b]:
+			return declared[a] > declared[b]
+		case a.proto != b.proto:
 			return a.proto < b.proto
 		}
 		return a.port < b.port
@@ -572,11 +618,14 @@ func (g *Graph) CommonPorts(n int) []PortChoice {
 }
 
 // TraceTargets lists every name a trace endpoint can take — pods and
-// workloads as NS/NAME, Services as svc/NS/NAME — sorted, for completion.
+// workloads as NS/NAME, Services as svc/NS/NAME, Ingresses as
+// ingress/NS/NAME, and internet — sorted, for completion.
 func (g *Graph) TraceTargets() []string {
-	var out []string
+	out := []string{"internet"}
 	for _, n := range g.nodes {
 		switch n.Kind {
+		case KindIngress:
+			out = append(out, n.Key())
 		case KindPod, KindWorkload:
 			out = append(out, n.Ref())
 		case KindService:
@@ -590,9 +639,12 @@ func (g *Graph) TraceTargets() []string {
 }
 
 // TraceRef is the name of node n in the form Trace accepts, or "" when a
-// trace cannot start or end at it (an Ingress, a DNS name).
+// trace cannot start or end at it (a DNS name, a missing Service). An
+// Ingress can only be traced to from the internet.
 func (g *Graph) TraceRef(n *Node) string {
 	switch n.Kind {
+	case KindIngress:
+		return n.Key()
 	case KindPod, KindWorkload:
 		if g.byKey["pod/"+n.Ref()] != nil && g.byKey["workload/"+n.Ref()] != nil {
 			return n.Key() // ambiguous as NS/NAME
@@ -603,6 +655,9 @@ func (g *Graph) TraceRef(n *Node) string {
 			return n.Key()
 		}
 	case KindExternal:
+		if n.External == "internet" {
+			return "internet"
+		}
 		if n.External == "ip" {
 			if _, err := netip.ParseAddr(n.Name); err == nil {
 				return "ip/" + n.Name

@@ -25,13 +25,13 @@ status: {phase: Running, podIP: 10.0.0.1}
 apiVersion: v1
 kind: Pod
 metadata: {namespace: a, name: web-1, labels: {app: web}}
-spec: {containers: [{name: c, image: i, ports: [{name: http, containerPort: 8080}]}]}
+spec: {containers: [{name: c, image: i, ports: [{name: http, containerPort: 8080}, {containerPort: 9090}]}]}
 status: {phase: Running, podIP: 10.0.0.2}
 ---
 apiVersion: v1
 kind: Pod
 metadata: {namespace: a, name: client, labels: {app: client}}
-spec: {containers: [{name: c, image: i}]}
+spec: {containers: [{name: c, image: i, ports: [{containerPort: 9090}]}]}
 status: {phase: Running, podIP: 10.0.0.3}
 ---
 apiVersion: v1
@@ -43,7 +43,7 @@ status: {phase: Running, podIP: 10.0.0.4}
 apiVersion: v1
 kind: Pod
 metadata: {namespace: a, name: db-0, labels: {app: db}}
-spec: {containers: [{name: c, image: i, ports: [{containerPort: 5432}]}]}
+spec: {containers: [{name: c, image: i, ports: [{containerPort: 5432}, {containerPort: 9090}]}]}
 status: {phase: Running, podIP: 10.0.0.5}
 ---
 apiVersion: v1
@@ -301,10 +301,15 @@ func TestTraceView(t *testing.T) {
 			policy:    []string{"pod/a/web-0 trace 8080/TCP: denied a/web"},
 			dotSubstr: `blocked by a/web`,
 		},
-		"from outside": {
+		"from an address outside": {
 			req:    TraceRequest{From: "ip/192.0.2.1", To: "a/client", Protocol: policy.TCP},
 			nodes:  []string{"ip/192.0.2.1", "pod/a/client"},
-			policy: []string{"pod/a/client trace: allowed TCP all ports; UDP all ports; SCTP all ports"},
+			policy: []string{"pod/a/client trace allowed TCP all ports; UDP all ports; SCTP all ports"},
+		},
+		"from the internet through an Ingress": {
+			req:       TraceRequest{From: "internet", To: "ingress/a/front", Protocol: policy.TCP},
+			nodes:     []string{"ingress/a/front", "internet", "pod/a/web-0", "pod/a/web-1", "svc/a/ghost", "svc/a/web"},
+			dotSubstr: `"internet" -> "ingress/a/front"`,
 		},
 	}
 	for name, tc := range tests {
@@ -359,11 +364,12 @@ func TestPortChoices(t *testing.T) {
 		got  []PortChoice
 		want []string
 	}{
-		"service":       {g.TracePorts("svc/a/web"), []string{"/TCP=every port", "80/TCP=80/TCP → http (http)"}},
-		"pod":           {g.TracePorts("a/loner"), []string{"/TCP=every port", "8080/TCP=8080/TCP", "53/UDP=53/UDP (dns)"}},
-		"unknown":       {g.TracePorts("a/nope"), []string{"/TCP=every port"}},
-		"common ports":  {g.CommonPorts(2), []string{"8080/TCP=8080/TCP", "5432/TCP=5432/TCP"}},
-		"common, all 3": {g.CommonPorts(10), []string{"8080/TCP=8080/TCP", "5432/TCP=5432/TCP", "53/UDP=53/UDP"}},
+		"service": {g.TracePorts("svc/a/web"), []string{"/TCP=every port", "80/TCP=80/TCP → http (http)"}},
+		"pod":     {g.TracePorts("a/loner"), []string{"/TCP=every port", "8080/TCP=8080/TCP", "53/UDP=53/UDP (dns)"}},
+		"unknown": {g.TracePorts("a/nope"), []string{"/TCP=every port"}},
+		// Served ports come first, however many peers declare another.
+		"common ports": {g.CommonPorts(2), []string{"8080/TCP=8080/TCP", "5432/TCP=5432/TCP"}},
+		"common, all":  {g.CommonPorts(10), []string{"8080/TCP=8080/TCP", "5432/TCP=5432/TCP", "9090/TCP=9090/TCP", "53/UDP=53/UDP"}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -376,7 +382,7 @@ func TestPortChoices(t *testing.T) {
 
 func TestTraceNames(t *testing.T) {
 	g := uiGraph(t)
-	want := []string{"a/client", "a/db-0", "a/loner", "a/web-0", "a/web-1", "svc/a/db", "svc/a/ghost", "svc/a/web"}
+	want := []string{"a/client", "a/db-0", "a/loner", "a/web-0", "a/web-1", "ingress/a/broken", "ingress/a/front", "internet", "svc/a/db", "svc/a/ghost", "svc/a/web"}
 	if got := g.TraceTargets(); !reflect.DeepEqual(got, want) {
 		t.Errorf("TraceTargets = %q, want %q", got, want)
 	}
@@ -384,7 +390,7 @@ func TestTraceNames(t *testing.T) {
 		"pod/a/web-0":     "a/web-0",
 		"svc/a/web":       "svc/a/web",
 		"svc/a/gone":      "", // missing Service
-		"ingress/a/front": "",
+		"ingress/a/front": "ingress/a/front",
 	}
 	for key, want := range tests {
 		if got := g.TraceRef(g.Node(key)); got != want {
