@@ -152,6 +152,7 @@ func TestGolden(t *testing.T) {
 		"export-shop.dot":              {"export", "--demo", "-n", "shop"},
 		"export-demo.dot":              {"export", "--demo"},
 		"export-focus-cart.json":       {"export", "--demo", "--focus", "svc/shop/cart", "--format", "json"},
+		"export-reviews-mesh.dot":      {"export", "--demo", "-n", "reviews"},
 	}
 	for name, args := range cases {
 		t.Run(name, func(t *testing.T) {

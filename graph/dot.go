@@ -316,7 +316,14 @@ func (v *View) WriteDOT(w io.Writer) error {
 		}
 		for _, n := range byNS[ns] {
 			shape, label := dotNodeStyle(n)
-			fmt.Fprintf(bw, "%s%s [shape=%s, label=%s];\n", indent, dotQuote(n.Key()), shape, dotQuote(label))
+			extra := ""
+			if n.Mesh != "" {
+				// A sidecar proxy sits in front of the pod: a double border
+				// and the mesh's name, never colour alone.
+				label += "\n(" + n.Mesh + " mesh)"
+				extra = ", peripheries=2"
+			}
+			fmt.Fprintf(bw, "%s%s [shape=%s, label=%s%s];\n", indent, dotQuote(n.Key()), shape, dotQuote(label), extra)
 		}
 		if ns != "" {
 			bw.WriteString("  }\n")
@@ -389,6 +396,8 @@ type nodeJSON struct {
 	Name      string `json:"name"`
 	// Type is the Service type, the workload kind, or the external kind.
 	Type string `json:"type,omitempty"`
+	// Mesh is the service mesh a pod or workload runs in.
+	Mesh string `json:"mesh,omitempty"`
 }
 
 type edgeJSON struct {
@@ -409,7 +418,7 @@ type edgeJSON struct {
 func (v *View) WriteJSON(w io.Writer) error {
 	doc := viewJSON{Nodes: []nodeJSON{}, Edges: []edgeJSON{}, Note: v.Note}
 	for _, n := range v.Nodes {
-		nj := nodeJSON{ID: n.Key(), Kind: string(n.Kind), Namespace: n.Namespace, Name: n.Name}
+		nj := nodeJSON{ID: n.Key(), Kind: string(n.Kind), Namespace: n.Namespace, Name: n.Name, Mesh: n.Mesh}
 		switch {
 		case n.Service != nil:
 			nj.Type = string(n.Service.Spec.Type)

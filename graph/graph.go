@@ -46,6 +46,9 @@ type Node struct {
 	WorkloadKind string
 	// External says what an external node is: "internet", "dns" or "ipBlock".
 	External string
+	// Mesh is the service mesh a pod or workload runs in ("istio",
+	// "linkerd"), or "".
+	Mesh string
 
 	Service *corev1.Service
 	Ingress *networkingv1.Ingress
@@ -222,6 +225,9 @@ func Build(c *kube.Cluster, opts Options) *Graph {
 	}
 	for _, ing := range c.Ingresses {
 		g.add(&Node{Kind: KindIngress, Namespace: ing.Namespace, Name: ing.Name, Peer: -1, Ingress: ing})
+	}
+	for i, n := range g.peerNode {
+		n.Mesh = g.Mesh(i)
 	}
 	g.addBackends()
 	g.addRoutes()
