@@ -399,11 +399,22 @@ func (g *Graph) traceService(t *Trace, from, to Ref, req TraceRequest) (*Trace, 
 	backends := g.Out(to.Node)
 	any, all := false, true
 	unknown := false
+	// With internalTrafficPolicy Local, a client reaches only the backends
+	// on its own node.
+	localNode := ""
+	if svc.Spec.InternalTrafficPolicy != nil && *svc.Spec.InternalTrafficPolicy == corev1.ServiceInternalTrafficPolicyLocal && from.Node != nil && from.Node.Pod != nil {
+		localNode = from.Node.Pod.Spec.NodeName
+	}
 	for _, e := range backends {
 		if e.Kind != EdgeBackend {
 			continue
 		}
 		pod := e.T
+		if localNode != "" && pod.Pod != nil && pod.Pod.Spec.NodeName != localNode {
+			t.Backends = append(t.Backends, BackendTrace{Pod: pod.Ref(), Verdict: "skipped", Egress: &policy.DirectionExplanation{}, Ingress: &policy.DirectionExplanation{},
+				Summary: fmt.Sprintf("on node %s, not the client's node %s: internalTrafficPolicy Local sends it no traffic from this client", pod.Pod.Spec.NodeName, localNode)})
+			continue
+		}
 		pref := Ref{Kind: RefPeer, Peer: pod.Peer, Node: pod}
 		port := 0
 		var target string
@@ -445,6 +456,9 @@ func (g *Graph) traceService(t *Trace, from, to Ref, req TraceRequest) (*Trace, 
 		}
 	}
 	switch {
+	case ready == 0 && localNode != "":
+		t.Verdict = "denied"
+		t.Summary = fmt.Sprintf("denied: internalTrafficPolicy Local, and Service %s has no ready endpoint on the client's node %s", to.Node.Ref(), localNode)
 	case ready == 0:
 		t.Verdict = "denied"
 		t.Summary = fmt.Sprintf("denied: Service %s has no ready endpoints", to.Node.Ref())

@@ -20,6 +20,8 @@ func verdictGlyph(v string) string {
 		return "✗ PARTIAL"
 	case "unknown":
 		return "? UNKNOWN"
+	case "skipped":
+		return "· SKIPPED"
 	}
 	return "✗ DENIED"
 }
@@ -49,7 +51,7 @@ func (t *Trace) WriteText(w io.Writer) error {
 		if b.Port > 0 {
 			fmt.Fprintf(bw, " (targetPort %s = %d/%s)", b.TargetPort, b.Port, t.Protocol)
 		}
-		if !b.Ready {
+		if !b.Ready && b.Verdict != "skipped" {
 			bw.WriteString(" — not ready")
 		}
 		bw.WriteString("\n")
