@@ -1,7 +1,6 @@
 package graph_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/netip"
 	"os"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/netviz/netviz/graph"
 	"github.com/netviz/netviz/graph/policy"
-	"github.com/netviz/netviz/kube"
 )
 
 // anpConformanceDir holds the network-policy-api conformance tests for the
@@ -63,7 +61,7 @@ func TestANPConformance(t *testing.T) {
 		}
 		t.Run(strings.TrimSuffix(filepath.Base(file), ".yaml"), func(t *testing.T) {
 			for si, step := range tc.Steps {
-				c := loadANPStep(t, file, step)
+				c := loadStep(t, filepath.Join(anpConformanceDir, "cluster.yaml"), file, step.Objects, step.NamespaceLabels, step.PodLabels)
 				g := graph.Build(c, graph.Options{})
 				for _, p := range step.Probes {
 					probes++
@@ -90,34 +88,4 @@ func TestANPConformance(t *testing.T) {
 	if probes < 400 {
 		t.Errorf("only %d probes ran", probes)
 	}
-}
-
-func loadANPStep(t *testing.T, caseFile string, step anpStep) *kube.Cluster {
-	t.Helper()
-	c := &kube.Cluster{}
-	fixture := filepath.Join(anpConformanceDir, "cluster.yaml")
-	f, err := os.Open(fixture)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if errs := kube.Decode(c, fixture, f); len(errs) > 0 {
-		t.Fatalf("fixture: %v", errs)
-	}
-	var stream bytes.Buffer
-	for _, o := range step.Objects {
-		stream.Write(o)
-		stream.WriteByte('\n')
-	}
-	if errs := kube.Decode(c, caseFile, &stream); len(errs) > 0 {
-		t.Fatalf("objects: %v", errs)
-	}
-	for _, ns := range c.Namespaces {
-		mergeLabels(&ns.Labels, step.NamespaceLabels[ns.Name])
-	}
-	for _, p := range c.Pods {
-		mergeLabels(&p.Labels, step.PodLabels[p.Namespace+"/"+p.Name])
-	}
-	c.Finish()
-	return c
 }

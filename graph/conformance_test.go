@@ -63,7 +63,7 @@ func TestConformance(t *testing.T) {
 		}
 		t.Run(strings.TrimSuffix(filepath.Base(file), ".yaml"), func(t *testing.T) {
 			for si, step := range tc.Steps {
-				c := loadStep(t, filepath.Join(conformanceDir, fixture), file, step)
+				c := loadStep(t, filepath.Join(conformanceDir, fixture), file, step.Policies, step.NamespaceLabels, step.PodLabels)
 				g := graph.Build(c, graph.Options{})
 				for _, probe := range step.Probes {
 					proto, err := policy.ParseProtocol(probe.Protocol)
@@ -83,7 +83,9 @@ func TestConformance(t *testing.T) {
 	}
 }
 
-func loadStep(t *testing.T, fixture, caseFile string, step confStep) *kube.Cluster {
+// loadStep reads a conformance fixture, then a step's objects, through the
+// manifest reader, and lays the step's label changes over them.
+func loadStep(t *testing.T, fixture, caseFile string, objects []json.RawMessage, nsLabels, podLabels map[string]map[string]*string) *kube.Cluster {
 	t.Helper()
 	c := &kube.Cluster{}
 	f, err := os.Open(fixture)
@@ -95,18 +97,18 @@ func loadStep(t *testing.T, fixture, caseFile string, step confStep) *kube.Clust
 		t.Fatalf("fixture: %v", errs)
 	}
 	var stream bytes.Buffer
-	for _, p := range step.Policies {
-		stream.Write(p)
+	for _, o := range objects {
+		stream.Write(o)
 		stream.WriteByte('\n')
 	}
 	if errs := kube.Decode(c, caseFile, &stream); len(errs) > 0 {
-		t.Fatalf("policies: %v", errs)
+		t.Fatalf("objects: %v", errs)
 	}
 	for _, ns := range c.Namespaces {
-		mergeLabels(&ns.Labels, step.NamespaceLabels[ns.Name])
+		mergeLabels(&ns.Labels, nsLabels[ns.Name])
 	}
 	for _, p := range c.Pods {
-		mergeLabels(&p.Labels, step.PodLabels[p.Namespace+"/"+p.Name])
+		mergeLabels(&p.Labels, podLabels[p.Namespace+"/"+p.Name])
 	}
 	c.Finish()
 	return c

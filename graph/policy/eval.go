@@ -178,33 +178,7 @@ func (m *Model) npEgress(sc *class, dst Endpoint, dc *class) Result {
 	if sc == nil {
 		return openResult // outside the cluster: no NetworkPolicy applies
 	}
-	if sc.polUnknown {
-		return unknownResult
-	}
-	if len(sc.egPolicies) == 0 {
-		return openResult
-	}
-	var res Result
-	for _, pid := range sc.egPolicies {
-		cp := &m.policies[pid]
-		for ri := range cp.eg {
-			r := &cp.eg[ri]
-			t, _ := m.ruleMatch(r, dst, dc)
-			if t == no {
-				continue
-			}
-			ports := resolvedOn(&r.ports, dc)
-			if t == yes {
-				res.Allowed = res.Allowed.Union(ports)
-			} else {
-				res.Unknown = res.Unknown.Union(ports)
-			}
-		}
-	}
-	if !res.Unknown.Empty() {
-		res.Unknown = res.Unknown.Subtract(res.Allowed)
-	}
-	return res
+	return m.npDirection(sc, sc.egPolicies, func(cp *compiledPolicy) []rule { return cp.eg }, dst, dc, dc)
 }
 
 // npIngress is what the destination's NetworkPolicies allow from src.
@@ -212,22 +186,28 @@ func (m *Model) npIngress(src Endpoint, sc *class, dc *class) Result {
 	if dc == nil {
 		return openResult
 	}
-	if dc.polUnknown {
+	return m.npDirection(dc, dc.inPolicies, func(cp *compiledPolicy) []rule { return cp.in }, src, sc, dc)
+}
+
+// npDirection unions what the rules of the policies selecting self (for
+// one direction) allow to or from other; ports resolve on dest.
+func (m *Model) npDirection(self *class, pids []int, rulesOf func(*compiledPolicy) []rule, other Endpoint, oc, dest *class) Result {
+	if self.polUnknown {
 		return unknownResult
 	}
-	if len(dc.inPolicies) == 0 {
+	if len(pids) == 0 {
 		return openResult
 	}
 	var res Result
-	for _, pid := range dc.inPolicies {
-		cp := &m.policies[pid]
-		for ri := range cp.in {
-			r := &cp.in[ri]
-			t, _ := m.ruleMatch(r, src, sc)
+	for _, pid := range pids {
+		rules := rulesOf(&m.policies[pid])
+		for ri := range rules {
+			r := &rules[ri]
+			t, _ := m.ruleMatch(r, other, oc)
 			if t == no {
 				continue
 			}
-			ports := resolvedOn(&r.ports, dc)
+			ports := resolvedOn(&r.ports, dest)
 			if t == yes {
 				res.Allowed = res.Allowed.Union(ports)
 			} else {
