@@ -66,26 +66,7 @@ type adminPolicy struct {
 // the implementation — by name, so answers are stable.
 func (m *Model) compileAdmin(anps []*anpv1alpha1.AdminNetworkPolicy, banp *anpv1alpha1.BaselineAdminNetworkPolicy, add func(matcher) int) {
 	for _, p := range anps {
-		ap := &adminPolicy{id: "AdminNetworkPolicy/" + p.Name, priority: p.Spec.Priority, subject: m.subjectMatcher(p.Spec.Subject, add)}
-		for i, r := range p.Spec.Ingress {
-			ar := adminRule{policy: ap, index: i, name: r.Name, action: actionOf(string(r.Action)), ports: compileAdminPorts(r.Ports), dir: "ingress"}
-			for _, peer := range r.From {
-				ar.peers = append(ar.peers, m.adminPeer(peer.Namespaces, peer.Pods, nil, nil, add))
-			}
-			ap.in = append(ap.in, ar)
-		}
-		for i, r := range p.Spec.Egress {
-			ar := adminRule{policy: ap, index: i, name: r.Name, action: actionOf(string(r.Action)), ports: compileAdminPorts(r.Ports), dir: "egress"}
-			for _, peer := range r.To {
-				if len(peer.DomainNames) > 0 {
-					ar.peers = append(ar.peers, add(matcher{kind: mDomains, desc: "domains " + fmt.Sprint(peer.DomainNames)}))
-					continue
-				}
-				ar.peers = append(ar.peers, m.adminPeer(peer.Namespaces, peer.Pods, peer.Nodes, peer.Networks, add))
-			}
-			ap.eg = append(ap.eg, ar)
-		}
-		m.admin = append(m.admin, ap)
+		m.admin = append(m.admin, m.compileAdminPolicy("AdminNetworkPolicy/"+p.Name, false, p.Spec, add))
 	}
 	sort.SliceStable(m.admin, func(i, j int) bool {
 		if m.admin[i].priority != m.admin[j].priority {
@@ -94,23 +75,48 @@ func (m *Model) compileAdmin(anps []*anpv1alpha1.AdminNetworkPolicy, banp *anpv1
 		return m.admin[i].id < m.admin[j].id
 	})
 	if banp != nil {
-		bp := &adminPolicy{id: "BaselineAdminNetworkPolicy/" + banp.Name, baseline: true, subject: m.subjectMatcher(banp.Spec.Subject, add)}
-		for i, r := range banp.Spec.Ingress {
-			ar := adminRule{policy: bp, index: i, name: r.Name, action: actionOf(string(r.Action)), ports: compileAdminPorts(r.Ports), dir: "ingress"}
-			for _, peer := range r.From {
-				ar.peers = append(ar.peers, m.adminPeer(peer.Namespaces, peer.Pods, nil, nil, add))
-			}
-			bp.in = append(bp.in, ar)
-		}
-		for i, r := range banp.Spec.Egress {
-			ar := adminRule{policy: bp, index: i, name: r.Name, action: actionOf(string(r.Action)), ports: compileAdminPorts(r.Ports), dir: "egress"}
-			for _, peer := range r.To {
-				ar.peers = append(ar.peers, m.adminPeer(peer.Namespaces, peer.Pods, peer.Nodes, peer.Networks, add))
-			}
-			bp.eg = append(bp.eg, ar)
-		}
-		m.baseline = bp
+		m.baseline = m.compileAdminPolicy("BaselineAdminNetworkPolicy/"+banp.Name, true, baselineSpec(banp), add)
 	}
+}
+
+// baselineSpec writes a baseline's rules in the admin tier's shape: the
+// same fields, without a priority.
+func baselineSpec(b *anpv1alpha1.BaselineAdminNetworkPolicy) anpv1alpha1.AdminNetworkPolicySpec {
+	spec := anpv1alpha1.AdminNetworkPolicySpec{Subject: b.Spec.Subject}
+	for _, r := range b.Spec.Ingress {
+		spec.Ingress = append(spec.Ingress, anpv1alpha1.AdminNetworkPolicyIngressRule{Name: r.Name, Action: anpv1alpha1.AdminNetworkPolicyRuleAction(r.Action), From: r.From, Ports: r.Ports})
+	}
+	for _, r := range b.Spec.Egress {
+		er := anpv1alpha1.AdminNetworkPolicyEgressRule{Name: r.Name, Action: anpv1alpha1.AdminNetworkPolicyRuleAction(r.Action), Ports: r.Ports}
+		for _, p := range r.To {
+			er.To = append(er.To, anpv1alpha1.AdminNetworkPolicyEgressPeer{Namespaces: p.Namespaces, Pods: p.Pods, Nodes: p.Nodes, Networks: p.Networks})
+		}
+		spec.Egress = append(spec.Egress, er)
+	}
+	return spec
+}
+
+func (m *Model) compileAdminPolicy(id string, baseline bool, spec anpv1alpha1.AdminNetworkPolicySpec, add func(matcher) int) *adminPolicy {
+	ap := &adminPolicy{id: id, baseline: baseline, priority: spec.Priority, subject: m.subjectMatcher(spec.Subject, add)}
+	for i, r := range spec.Ingress {
+		ar := adminRule{policy: ap, index: i, name: r.Name, action: actionOf(string(r.Action)), ports: compileAdminPorts(r.Ports), dir: "ingress"}
+		for _, peer := range r.From {
+			ar.peers = append(ar.peers, m.adminPeer(peer.Namespaces, peer.Pods, nil, nil, add))
+		}
+		ap.in = append(ap.in, ar)
+	}
+	for i, r := range spec.Egress {
+		ar := adminRule{policy: ap, index: i, name: r.Name, action: actionOf(string(r.Action)), ports: compileAdminPorts(r.Ports), dir: "egress"}
+		for _, peer := range r.To {
+			if len(peer.DomainNames) > 0 {
+				ar.peers = append(ar.peers, add(matcher{kind: mDomains, desc: "domains " + fmt.Sprint(peer.DomainNames)}))
+				continue
+			}
+			ar.peers = append(ar.peers, m.adminPeer(peer.Namespaces, peer.Pods, peer.Nodes, peer.Networks, add))
+		}
+		ap.eg = append(ap.eg, ar)
+	}
+	return ap
 }
 
 func actionOf(s string) adminAction {
