@@ -150,6 +150,9 @@ func (a *app) load() (*kube.Cluster, error) {
 		c, errs = a.loadLive()
 	}
 	c, errs = a.applyWhatIf(c, errs)
+	for _, n := range c.Notes {
+		fmt.Fprintln(a.stderr, "netviz: note: "+oneLine(n))
+	}
 	for _, w := range c.Warnings {
 		fmt.Fprintln(a.stderr, "netviz: warning: "+oneLine(w))
 	}

@@ -35,14 +35,33 @@ func TestMain(m *testing.M) { testbed.Main(m) }
 // liveResult is what one run of netviz printed and returned.
 type liveResult struct {
 	code           int
-	stdout, stderr string
+	stdout, stderr string // stderr without the notes
+	notes          []string
 }
 
 // runLive runs netviz in process with args and no stdin.
 func runLive(args ...string) liveResult {
 	var out, errb bytes.Buffer
 	code := run(args, strings.NewReader(""), &out, &errb)
-	return liveResult{code, out.String(), errb.String()}
+	stderr, notes := splitNotes(errb.String())
+	return liveResult{code: code, stdout: out.String(), stderr: stderr, notes: notes}
+}
+
+// splitNotes separates the "netviz: note:" lines — facts about the source,
+// such as this test cluster having no AdminNetworkPolicy CRDs — from the
+// rest of stderr.
+func splitNotes(stderr string) (rest string, notes []string) {
+	var keep []string
+	for _, l := range strings.Split(stderr, "\n") {
+		switch {
+		case l == "":
+		case strings.HasPrefix(l, "netviz: note: "):
+			notes = append(notes, strings.TrimPrefix(l, "netviz: note: "))
+		default:
+			keep = append(keep, l+"\n")
+		}
+	}
+	return strings.Join(keep, ""), notes
 }
 
 // isolateKubeconfig hides the developer's kubeconfig and any in-cluster
@@ -376,6 +395,10 @@ func TestLiveCLIMatchesExportedYAML(t *testing.T) {
 			}
 			if live.stderr != "" {
 				t.Errorf("live cluster warned: %s", live.stderr)
+			}
+			// The test cluster serves no AdminNetworkPolicy CRDs: said once.
+			if len(live.notes) != 1 || !strings.Contains(live.notes[0], "AdminNetworkPolicy and BaselineAdminNetworkPolicy are not installed") {
+				t.Errorf("notes %q, want the one about the missing policy tiers", live.notes)
 			}
 			if !strings.Contains(live.stdout, nss[1]) {
 				t.Errorf("output does not mention the fixture:\n%s", live.stdout)

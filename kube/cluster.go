@@ -37,6 +37,9 @@ type Cluster struct {
 	Gaps []Gap
 	// Warnings are non-fatal remarks about the input (skipped kinds, …).
 	Warnings []string
+	// Notes are facts about the source worth saying once, that are no
+	// problem (e.g. a cluster without the AdminNetworkPolicy CRDs).
+	Notes []string
 	// Overlay lists what a what-if overlay (--with, --without) changed;
 	// empty when the snapshot is the source as read.
 	Overlay []Change

@@ -661,7 +661,23 @@ func (l *Live) rebuild() *Cluster {
 	}
 	c.Finish()
 	c.Gaps, c.Warnings = gapsFor(l.kinds, eff, c.Namespaces)
+	if note := tiersNote(l.kinds); note != "" {
+		c.Notes = append(c.Notes, note)
+	}
 	return c
+}
+
+// tiersNote says, once per snapshot (so once in the CLI and in the TUI's
+// status bar), that the cluster does not serve the AdminNetworkPolicy
+// tiers: then only NetworkPolicy is evaluated, which is right for that
+// cluster, and worth knowing.
+func tiersNote(served []resourceKind) string {
+	for _, k := range served {
+		if k.group == anpGroup {
+			return ""
+		}
+	}
+	return "AdminNetworkPolicy and BaselineAdminNetworkPolicy are not installed on this cluster (the sigs.k8s.io/network-policy-api CRDs): only NetworkPolicy is evaluated"
 }
 
 // namespacesInUse returns the namespaces of every namespaced object in c.
