@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -36,6 +35,9 @@ func runTUI(a *app, cmd *cobra.Command) error {
 		return err
 	}
 	opts := ui.Options{Theme: theme, Warnings: warnings, Graph: gopts, Namespace: a.namespace()}
+	if a.whatIf.active() {
+		opts.WhatIf = a.tuiWhatIf
+	}
 	switch {
 	case a.src.demo && len(a.src.files) > 0:
 		return errors.New("--demo and -f cannot be used together")
@@ -75,17 +77,28 @@ func runTUI(a *app, cmd *cobra.Command) error {
 	return ui.Run(opts)
 }
 
-// tuiLoader wraps a reader of files or the demo for the TUI: the what-if
-// overlay is applied, and its remarks become warnings rather than lines
-// on stderr, which would tear the screen.
+// tuiLoader wraps a reader of files or the demo for the TUI. It returns
+// the cluster as read: the TUI lays the what-if overlay over it itself
+// (tuiWhatIf), so that it can show what the overlay changed.
 func (a *app) tuiLoader(read func() (*kube.Cluster, []error)) func(context.Context) (*kube.Cluster, error) {
 	return func(context.Context) (*kube.Cluster, error) {
-		c, errs := a.quietWhatIf(read())
+		c, errs := read()
 		if len(errs) > 0 {
 			return nil, errors.Join(errs...)
 		}
 		return c, nil
 	}
+}
+
+// tuiWhatIf lays the what-if overlay over a cluster for the TUI; its
+// remarks become warnings rather than lines on stderr, which would tear
+// the screen.
+func (a *app) tuiWhatIf(c *kube.Cluster) (*kube.Cluster, error) {
+	oc, errs := a.quietWhatIf(c, nil)
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return oc, nil
 }
 
 // quietWhatIf is applyWhatIf with its remarks kept as cluster warnings.
@@ -109,23 +122,15 @@ func (a *app) quietWhatIf(c *kube.Cluster, errs []error) (*kube.Cluster, []error
 	return c, errs
 }
 
-// liveFeed turns a live source's snapshots into the TUI's updates,
-// applying the what-if overlay to each. It ends when the source stops.
+// liveFeed turns a live source's snapshots into the TUI's updates; the
+// TUI lays the what-if overlay over each (tuiWhatIf). It ends when the
+// source stops.
 func (a *app) liveFeed(l *kube.Live) <-chan ui.Update {
 	out := make(chan ui.Update)
 	go func() {
 		defer close(out)
 		for s := range l.Updates() {
-			u := ui.Update{Cluster: s.Cluster, State: string(s.State), Err: s.Err}
-			if s.Cluster != nil && a.whatIf.active() {
-				c, errs := a.quietWhatIf(s.Cluster, nil)
-				if len(errs) > 0 {
-					u.Err = fmt.Errorf("what-if: %w", errors.Join(errs...))
-				} else {
-					u.Cluster = c
-				}
-			}
-			out <- u
+			out <- ui.Update{Cluster: s.Cluster, State: string(s.State), Err: s.Err}
 		}
 	}()
 	return out

@@ -666,3 +666,42 @@ func (g *Graph) TraceRef(n *Node) string {
 	}
 	return ""
 }
+
+// ObjectKey turns an object as a lint finding names it ("Service
+// shop/cart", "Pod shop/cart-0", "NetworkPolicy shop/deny", "Namespace
+// shop", or a bare "shop/cart-0") into the key the UI opens: a node key,
+// "policy/NS/NAME" or "namespace/NAME". It returns "" for an object the
+// UI cannot show, such as a Node or a Service that does not exist.
+func (g *Graph) ObjectKey(obj string) string {
+	kind, ref, ok := strings.Cut(obj, " ")
+	if !ok {
+		kind, ref = "", obj
+	}
+	node := func(prefixes ...string) string {
+		for _, p := range prefixes {
+			if n := g.Node(p + ref); n != nil {
+				return n.Key()
+			}
+		}
+		return ""
+	}
+	switch kind {
+	case "Service":
+		return node("svc/")
+	case "Pod":
+		return node("pod/", "workload/")
+	case "Ingress":
+		return node("ingress/")
+	case "NetworkPolicy":
+		if strings.Contains(ref, "/") {
+			return "policy/" + ref
+		}
+	case "Namespace":
+		return "namespace/" + ref
+	case "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "ReplicationController":
+		return node("workload/")
+	case "":
+		return node("pod/", "workload/", "svc/", "ingress/")
+	}
+	return ""
+}

@@ -404,3 +404,26 @@ func TestTraceNames(t *testing.T) {
 		}
 	}
 }
+
+func TestObjectKey(t *testing.T) {
+	c, errs := kube.LoadDemo()
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	g := Build(c, Options{})
+	tests := []struct{ obj, want string }{
+		{"Service shop/cart", "svc/shop/cart"},
+		{"Service shop/search", "svc/shop/search"}, // missing, but the graph shows it
+		{"Ingress shop/shop", "ingress/shop/shop"},
+		{"Pod shop/payments-7b6d5c9f8-m6k8s", "pod/shop/payments-7b6d5c9f8-m6k8s"},
+		{"monitoring/grafana-7c9b8d6f5d-k2j8h", "pod/monitoring/grafana-7c9b8d6f5d-k2j8h"},
+		{"NetworkPolicy shop/default-deny-all", "policy/shop/default-deny-all"},
+		{"Namespace default", "namespace/default"},
+		{"Node node-3", ""},
+	}
+	for _, tt := range tests {
+		if got := g.ObjectKey(tt.obj); got != tt.want {
+			t.Errorf("ObjectKey(%q) = %q, want %q", tt.obj, got, tt.want)
+		}
+	}
+}

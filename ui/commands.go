@@ -16,7 +16,7 @@ import (
 )
 
 // commandNames are the `:` commands, in the order completion offers them.
-var commandNames = []string{"ns", "ctx", "trace", "export", "theme", "matrix", "policy", "browser", "graph", "help", "q", "quit"}
+var commandNames = []string{"ns", "ctx", "trace", "export", "theme", "matrix", "policy", "lint", "insights", "browser", "graph", "help", "q", "quit"}
 
 // runCommand runs one `:` command line.
 func (m *Model) runCommand(line string) tea.Cmd {
@@ -33,6 +33,8 @@ func (m *Model) runCommand(line string) tea.Cmd {
 		return nil
 	case "browser", "b":
 		return m.setState(stateBrowser)
+	case "lint", "insights":
+		return m.setState(stateInsights)
 	case "graph", "g":
 		return m.setState(stateGraph)
 	case "ns", "namespace":
@@ -180,6 +182,22 @@ func (m *Model) export(file string) tea.Cmd {
 	}
 	m.status.SetMessage("exporting to "+path+"…", false)
 	return exportCmd(snap.Graph, target, path)
+}
+
+// save writes a file a view asked for (a suggested policy) to the
+// export folder, off the UI loop.
+func (m *Model) save(msg common.SaveMsg) tea.Cmd {
+	path := msg.Name
+	if dir := m.opts.ExportDir; !filepath.IsAbs(path) && dir != "" {
+		path = filepath.Join(dir, path)
+	}
+	m.status.SetMessage("writing "+path+"…", false)
+	return func() tea.Msg {
+		if err := os.WriteFile(path, msg.Data, 0o644); err != nil {
+			return ExportedMsg{Err: fmt.Errorf("write %s: %w", path, err)}
+		}
+		return ExportedMsg{Path: path, What: msg.What}
+	}
 }
 
 // exportCmd builds the view and writes its DOT off the UI loop.

@@ -29,6 +29,7 @@ var shots = []struct {
 	{"matrix-pods", keys("4", "G", "$", "enter", "j", "j", "l", "l", "l", "l", "l", "l", "l", "l", "l", "l")},
 	{"policy", []tea.Msg{common.OpenMsg{Key: "policy/shop/db"}}},
 	{"help", keys("?")},
+	{"insights", keys("6", "j", "j", "j")},
 }
 
 // TestScreenshots renders each main view of the demo at 120×36 with the

@@ -25,6 +25,7 @@ import (
 	"github.com/netviz/netviz/ui/components/statusbar"
 	"github.com/netviz/netviz/ui/components/tabs"
 	"github.com/netviz/netviz/ui/pages/browser"
+	"github.com/netviz/netviz/ui/pages/insights"
 	"github.com/netviz/netviz/ui/pages/matrix"
 	"github.com/netviz/netviz/ui/pages/neighbourhood"
 	policypage "github.com/netviz/netviz/ui/pages/policy"
@@ -65,6 +66,10 @@ type Options struct {
 	Graph graph.Options
 	// Namespace is the namespace the browser opens on; "" for all.
 	Namespace string
+	// WhatIf lays the what-if overlay (--with, --without) over each
+	// cluster Load and Updates deliver; nil when there is none. The TUI
+	// keeps both, to mark what the overlay changed.
+	WhatIf func(*kube.Cluster) (*kube.Cluster, error)
 }
 
 // Update is one live snapshot, or a change of connection state.
@@ -87,6 +92,7 @@ const (
 	stateTrace
 	stateMatrix
 	statePolicy
+	stateInsights
 )
 
 // String names the state, for tests and the help overlay.
@@ -104,12 +110,14 @@ func (s state) String() string {
 		return "matrix"
 	case statePolicy:
 		return "policy"
+	case stateInsights:
+		return "insights"
 	}
 	return "state(" + strconv.Itoa(int(s)) + ")"
 }
 
 // tabNames are the views in tab order; tab i is state i+1.
-var tabNames = []string{"Browser", "Graph", "Trace", "Matrix", "Policy"}
+var tabNames = []string{"Browser", "Graph", "Trace", "Matrix", "Policy", "Insights"}
 
 // Model is the root of the TUI.
 type Model struct {
@@ -132,6 +140,7 @@ type Model struct {
 	trace   trace.Model
 	matrix  matrix.Model
 	policy  policypage.Model
+	insight insights.Model
 
 	updates  <-chan Update
 	gen      int // generation of the updates channel
@@ -163,6 +172,7 @@ func New(opts Options) Model {
 	m.trace = trace.New(c)
 	m.matrix = matrix.New(c)
 	m.policy = policypage.New(c)
+	m.insight = insights.New(c)
 	m.applyCommon()
 	return m
 }
@@ -189,15 +199,20 @@ type (
 	}
 	// LoadErrMsg says the first load failed.
 	LoadErrMsg struct{ Err error }
+	// BuildErrMsg says a later snapshot could not be built; the last
+	// good one stays.
+	BuildErrMsg struct{ Err error }
 	// UpdateMsg carries one item of the updates channel of generation Gen.
 	UpdateMsg struct {
 		Gen    int
 		Update Update
 		Closed bool
 	}
-	// ExportedMsg says where an export went.
+	// ExportedMsg says where an export went; What names what was
+	// written, "DOT" when empty.
 	ExportedMsg struct {
 		Path string
+		What string
 		Err  error
 	}
 )
@@ -207,7 +222,7 @@ func (m Model) Init() tea.Cmd {
 	var cmds []tea.Cmd
 	cmds = append(cmds, m.spinner.Tick)
 	if m.opts.Load != nil {
-		cmds = append(cmds, loadCmd(m.ctx, m.opts.Load, m.opts.Graph))
+		cmds = append(cmds, loadCmd(m.ctx, m.opts.Load, m.opts.Graph, m.opts.WhatIf))
 	}
 	if m.updates != nil {
 		cmds = append(cmds, waitForUpdateCmd(m.updates, m.gen))
@@ -216,19 +231,45 @@ func (m Model) Init() tea.Cmd {
 }
 
 // loadCmd reads the cluster and builds its first snapshot.
-func loadCmd(ctx context.Context, load func(context.Context) (*kube.Cluster, error), opts graph.Options) tea.Cmd {
+func loadCmd(ctx context.Context, load func(context.Context) (*kube.Cluster, error), opts graph.Options, whatIf func(*kube.Cluster) (*kube.Cluster, error)) tea.Cmd {
 	return func() tea.Msg {
 		c, err := load(ctx)
 		if err != nil {
 			return LoadErrMsg{Err: err}
 		}
-		return buildSnapshot(c, 1, opts)
+		msg, err := buildWhatIfSnapshot(c, 1, opts, whatIf)
+		if err != nil {
+			return LoadErrMsg{Err: err}
+		}
+		return msg
 	}
 }
 
 // buildCmd builds a snapshot off the UI loop.
-func buildCmd(c *kube.Cluster, version int, opts graph.Options) tea.Cmd {
-	return func() tea.Msg { return buildSnapshot(c, version, opts) }
+func buildCmd(c *kube.Cluster, version int, opts graph.Options, whatIf func(*kube.Cluster) (*kube.Cluster, error)) tea.Cmd {
+	return func() tea.Msg {
+		msg, err := buildWhatIfSnapshot(c, version, opts, whatIf)
+		if err != nil {
+			return BuildErrMsg{Err: err}
+		}
+		return msg
+	}
+}
+
+// buildWhatIfSnapshot lays the what-if overlay over base, when there is
+// one, and builds the snapshot of the result with what the overlay
+// changed.
+func buildWhatIfSnapshot(base *kube.Cluster, version int, opts graph.Options, whatIf func(*kube.Cluster) (*kube.Cluster, error)) (SnapshotMsg, error) {
+	if whatIf == nil {
+		return buildSnapshot(base, version, opts), nil
+	}
+	c, err := whatIf(base)
+	if err != nil {
+		return SnapshotMsg{}, fmt.Errorf("what-if: %w", err)
+	}
+	msg := buildSnapshot(c, version, opts)
+	msg.Snap.WhatIf = common.NewWhatIf(graph.Build(base, opts), msg.Snap.Graph, c.Overlay)
+	return msg, nil
 }
 
 func buildSnapshot(c *kube.Cluster, version int, opts graph.Options) SnapshotMsg {
@@ -270,6 +311,7 @@ func (m *Model) applyCommon() tea.Cmd {
 	m.browser.SetCommon(bc)
 	m.trace.SetCommon(bc)
 	m.policy.SetCommon(bc)
+	m.insight.SetCommon(bc)
 	return tea.Batch(m.graph.SetCommon(bc), m.matrix.SetCommon(bc))
 }
 
@@ -284,6 +326,8 @@ func (m Model) page() common.Page {
 		return m.matrix
 	case statePolicy:
 		return m.policy
+	case stateInsights:
+		return m.insight
 	}
 	return m.browser
 }
@@ -322,15 +366,36 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case SnapshotMsg:
 		return m, m.takeSnapshot(msg)
+	case BuildErrMsg:
+		m.building = false
+		m.status.SetMessage(msg.Err.Error(), true)
+		if m.pending != nil {
+			c := m.pending
+			m.pending = nil
+			m.building = true
+			m.version++
+			return m, buildCmd(c, m.version, m.opts.Graph, m.opts.WhatIf)
+		}
+		return m, nil
 	case UpdateMsg:
 		return m, m.takeUpdate(msg)
 	case ExportedMsg:
 		if msg.Err != nil {
 			m.status.SetMessage(msg.Err.Error(), true)
 		} else {
-			m.status.SetMessage("wrote DOT to "+msg.Path, false)
+			what := msg.What
+			if what == "" {
+				what = "DOT"
+			}
+			m.status.SetMessage("wrote "+what+" to "+msg.Path, false)
 		}
 		return m, nil
+	case common.SaveMsg:
+		return m, m.save(msg)
+	case trace.SuggestMsg:
+		var cmd tea.Cmd
+		m.trace, cmd = m.trace.Update(msg)
+		return m, cmd
 	case common.StatusMsg:
 		m.status.SetMessage(msg.Text, msg.Err)
 		return m, nil
@@ -386,6 +451,11 @@ func (m *Model) takeSnapshot(msg SnapshotMsg) tea.Cmd {
 	inv := msg.Snap.Inventory
 	m.status.Counts = fmt.Sprintf("%d ns · %d pods · %d svc · %d pol", len(inv.Namespaces), inv.Pods+inv.Workloads, inv.Services, inv.Policies)
 	m.status.Warnings = m.warnings
+	m.status.Errors, m.status.Findings = msg.Snap.Errors, msg.Snap.Warnings
+	m.status.Overlay = -1
+	if wi := msg.Snap.WhatIf; wi != nil {
+		m.status.Overlay = len(wi.Changes)
+	}
 	if m.status.State == "loading" {
 		m.status.State = ""
 	}
@@ -406,7 +476,7 @@ func (m *Model) takeSnapshot(msg SnapshotMsg) tea.Cmd {
 		m.pending = nil
 		m.building = true
 		m.version++
-		cmds = append(cmds, buildCmd(c, m.version, m.opts.Graph))
+		cmds = append(cmds, buildCmd(c, m.version, m.opts.Graph, m.opts.WhatIf))
 	}
 	return tea.Batch(cmds...)
 }
@@ -435,7 +505,7 @@ func (m *Model) takeUpdate(msg UpdateMsg) tea.Cmd {
 		} else {
 			m.building = true
 			m.version++
-			cmds = append(cmds, buildCmd(u.Cluster, m.version, m.opts.Graph))
+			cmds = append(cmds, buildCmd(u.Cluster, m.version, m.opts.Graph, m.opts.WhatIf))
 		}
 	}
 	return tea.Batch(cmds...)
@@ -448,7 +518,7 @@ func (m *Model) open(key string) tea.Cmd {
 		m.policy.Show(id)
 		return m.setState(statePolicy)
 	}
-	if strings.HasPrefix(key, "namespace/") || strings.HasPrefix(key, "header/") {
+	if strings.HasPrefix(key, "namespace/") || strings.HasPrefix(key, "header/") || strings.HasPrefix(key, "removed/") {
 		return nil
 	}
 	cmd := m.graph.Focus(key)
@@ -490,6 +560,8 @@ func (m *Model) setFilter(s string) tea.Cmd {
 		m.matrix.SetFilter(f)
 	case statePolicy:
 		m.policy.SetFilter(f)
+	case stateInsights:
+		m.insight.SetFilter(f)
 	case stateTrace:
 		m.status.SetMessage("the trace view has nothing to filter", true)
 	}
@@ -507,6 +579,8 @@ func (m Model) filter() common.Filter {
 		return m.matrix.Filter()
 	case statePolicy:
 		return m.policy.Filter()
+	case stateInsights:
+		return m.insight.Filter()
 	}
 	return common.Filter{}
 }
@@ -538,6 +612,10 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	}
+	if m.state == stateTrace && m.trace.Suggesting() &&
+		!key.Matches(msg, km.Quit) && !key.Matches(msg, km.Help) && !key.Matches(msg, km.Command) {
+		return m.updatePage(msg) // the suggestion panel takes x, esc and the rest
+	}
 	switch {
 	case key.Matches(msg, km.Quit):
 		return m, tea.Quit
@@ -567,6 +645,8 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, m.setState(stateMatrix)
 	case key.Matches(msg, km.Policy):
 		return m, m.setState(statePolicy)
+	case key.Matches(msg, km.Insights):
+		return m, m.setState(stateInsights)
 	case key.Matches(msg, km.Source):
 		return m, m.pick(true)
 	case key.Matches(msg, km.Dest):
@@ -593,6 +673,8 @@ func (m Model) updatePage(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.matrix, cmd = m.matrix.Update(msg)
 	case statePolicy:
 		m.policy, cmd = m.policy.Update(msg)
+	case stateInsights:
+		m.insight, cmd = m.insight.Update(msg)
 	}
 	return m, cmd
 }
@@ -714,6 +796,8 @@ func (m Model) render() string {
 		}
 	case m.state == statePolicy:
 		body = m.policy.View()
+	case m.state == stateInsights:
+		body = m.insight.View()
 	}
 	body = common.FitBlock(body, w, bh)
 	if m.showHlp {
@@ -768,7 +852,7 @@ func (m Model) helpOverlay() string {
 		{Title: strings.ToUpper(m.state.String()) + " VIEW", Keys: p.FullHelp()},
 		{Title: "EVERYWHERE", Keys: m.common.KeyMap.FullHelp()},
 	}
-	notes := []string{"Commands: :ns NAME · :ctx NAME · :trace FROM TO [PORT[/PROTO]] · :export [FILE] · :theme NAME · :matrix [PORT[/PROTO]] · :policy NS/NAME · :q",
+	notes := []string{"Commands: :ns NAME · :ctx NAME · :trace FROM TO [PORT[/PROTO]] · :export [FILE] · :theme NAME · :matrix [PORT[/PROTO]] · :policy NS/NAME · :lint · :q",
 		"Filters: /regex · /!regex (inverted) · /-l key=value (labels)"}
 	for _, w := range m.warnings {
 		notes = append(notes, "⚠ "+w)

@@ -5,10 +5,13 @@
 package common
 
 import (
+	"strings"
+
 	"charm.land/bubbles/v2/help"
 
 	"github.com/netviz/netviz/graph"
 	"github.com/netviz/netviz/graph/policy"
+	"github.com/netviz/netviz/kube"
 )
 
 // Common is passed to every component: the space it may draw in, the
@@ -36,6 +39,12 @@ type Snapshot struct {
 	Version int
 	// Ports are the ports the matrix offers, most used first.
 	Ports []graph.PortChoice
+	// Findings are the graph's lint findings, computed with the snapshot.
+	Findings []graph.Finding
+	// Errors and Warnings count the findings of each severity.
+	Errors, Warnings int
+	// WhatIf is set when a what-if overlay (--with, --without) is active.
+	WhatIf *WhatIf
 
 	neighbourhoods map[string]*graph.Neighbourhood
 	matrices       map[MatrixKey]*MatrixAnswer
@@ -44,14 +53,124 @@ type Snapshot struct {
 // NewSnapshot wraps a built graph; it computes the inventory, so call it
 // off the UI loop.
 func NewSnapshot(g *graph.Graph, version int) *Snapshot {
-	return &Snapshot{
+	s := &Snapshot{
 		Graph:          g,
 		Inventory:      g.Inventory(),
 		Version:        version,
 		Ports:          g.CommonPorts(MatrixPorts),
+		Findings:       g.Lint(),
 		neighbourhoods: map[string]*graph.Neighbourhood{},
 		matrices:       map[MatrixKey]*MatrixAnswer{},
 	}
+	for _, f := range s.Findings {
+		switch f.Severity {
+		case graph.SeverityError:
+			s.Errors++
+		case graph.SeverityWarning:
+			s.Warnings++
+		}
+	}
+	return s
+}
+
+// WhatIf is what a what-if overlay changed: the objects, and the
+// connections compared with the cluster as read.
+type WhatIf struct {
+	// Changes are the objects the overlay added, replaced or removed.
+	Changes []kube.Change
+	// Base is the graph of the cluster as read, before the overlay.
+	Base *graph.Graph
+	// Diff compares Base with the snapshot's graph.
+	Diff *graph.DiffResult
+	// ByNamespace counts the changed pod pairs of each namespace pair.
+	ByNamespace map[[2]string]DiffCounts
+	// ops maps a browser key ("svc/NS/NAME", "policy/NS/NAME", …) to the
+	// change of its object.
+	ops map[string]string
+}
+
+// NewWhatIf compares base with the overlaid graph; it is slow on big
+// clusters, so call it off the UI loop.
+func NewWhatIf(base, overlaid *graph.Graph, changes []kube.Change) *WhatIf {
+	w := &WhatIf{Changes: changes, Base: base, Diff: graph.Diff(base, overlaid), ops: map[string]string{},
+		ByNamespace: map[[2]string]DiffCounts{}}
+	w.Diff.EachPair(func(p graph.DiffPair) bool {
+		k := [2]string{keyNamespace(p.From), keyNamespace(p.To)}
+		c := w.ByNamespace[k]
+		switch p.Op {
+		case graph.DiffAdded:
+			c.Added++
+		case graph.DiffRemoved:
+			c.Removed++
+		default:
+			c.Changed++
+		}
+		w.ByNamespace[k] = c
+		return true
+	})
+	for _, ch := range changes {
+		if k := ChangeKey(ch); k != "" {
+			w.ops[k] = ch.Op
+		}
+	}
+	return w
+}
+
+// DiffCounts counts changed pod pairs by how they changed.
+type DiffCounts struct{ Added, Removed, Changed int }
+
+// Glyph is the mark of a namespace pair: "+" when connections were only
+// added, "−" only removed, "~" for a mix or a change of ports, "=" when
+// nothing changed.
+func (c DiffCounts) Glyph() string {
+	switch {
+	case c.Added+c.Removed+c.Changed == 0:
+		return "="
+	case c.Removed+c.Changed == 0:
+		return "+"
+	case c.Added+c.Changed == 0:
+		return "−"
+	}
+	return "~"
+}
+
+// keyNamespace is the namespace of a node key "pod/NS/NAME".
+func keyNamespace(k string) string {
+	parts := strings.SplitN(k, "/", 3)
+	if len(parts) < 3 {
+		return ""
+	}
+	return parts[1]
+}
+
+// Op returns the change ("added", "replaced", "removed") of the object
+// with browser key k, or "".
+func (w *WhatIf) Op(k string) string {
+	if w == nil {
+		return ""
+	}
+	return w.ops[k]
+}
+
+// ChangeKey is the browser key of a changed object, or "" for a kind the
+// browser does not list.
+func ChangeKey(ch kube.Change) string {
+	ref := ch.Namespace + "/" + ch.Name
+	switch ch.Kind {
+	case "NetworkPolicy":
+		return "policy/" + ref
+	case "Service":
+		return "svc/" + ref
+	case "Ingress":
+		return "ingress/" + ref
+	case "Pod":
+		return "pod/" + ref
+	case "Namespace":
+		return "namespace/" + ch.Name
+	case "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "ReplicationController":
+		return "workload/" + ref
+	}
+	return ""
 }
 
 // MatrixPorts bounds the ports the matrix offers.
@@ -177,6 +296,14 @@ type TraceMsg struct{ Req graph.TraceRequest }
 
 // BackMsg tells the root a view has no history left to go back to.
 type BackMsg struct{}
+
+// SaveMsg asks the root to write Data to the file Name in the export
+// folder; What names it in the status bar ("the suggested policy").
+type SaveMsg struct {
+	Name string
+	Data []byte
+	What string
+}
 
 // StatusMsg puts a message in the status bar.
 type StatusMsg struct {

@@ -4,6 +4,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/netviz/netviz/graph"
+	"github.com/netviz/netviz/kube"
 	"github.com/netviz/netviz/themes"
 )
 
@@ -204,4 +205,49 @@ func (s *Styles) KindGlyph(k graph.Kind) string {
 // KindMark renders the coloured glyph of a node kind.
 func (s *Styles) KindMark(k graph.Kind) string {
 	return s.KindStyle(k).Render(s.KindGlyph(k))
+}
+
+// DiffGlyph is the mark of a diff op: "+" added, "−" removed, "~"
+// changed.
+func DiffGlyph(op graph.DiffOp) string {
+	switch op {
+	case graph.DiffAdded:
+		return "+"
+	case graph.DiffRemoved:
+		return "−"
+	}
+	return "~"
+}
+
+// DiffMark renders a diff glyph ("+", "−", "~", "="); the colour only
+// repeats what the glyph says.
+func (s *Styles) DiffMark(glyph string) string {
+	switch glyph {
+	case "+":
+		return s.Allow.Render(glyph)
+	case "−":
+		return s.Deny.Render(glyph)
+	case "~":
+		return s.Warning.Render(glyph)
+	}
+	return s.Muted.Render(glyph)
+}
+
+// ChangeMark renders what a what-if overlay did to an object as a glyph:
+// "+" added, "~" replaced, "−" removed, " " unchanged.
+func (s *Styles) ChangeMark(op string) string {
+	switch op {
+	case kube.ChangeAdded:
+		return s.DiffMark("+")
+	case kube.ChangeReplaced:
+		return s.DiffMark("~")
+	case kube.ChangeRemoved:
+		return s.DiffMark("−")
+	}
+	return " "
+}
+
+// MeshTag renders the mark of a meshed pod: "⬡ istio".
+func (s *Styles) MeshTag(mesh string) string {
+	return s.Highlight.Render("⬡ " + mesh)
 }

@@ -47,6 +47,12 @@ type Model struct {
 	Warnings []string
 	// Picks shows the trace source and destination picked so far.
 	Picks string
+	// Errors and Findings count the lint findings that are errors and
+	// warnings; the insights badge is shown when either is set.
+	Errors, Findings int
+	// Overlay counts the objects a what-if overlay changed; -1 when no
+	// overlay is active.
+	Overlay int
 
 	styles Styles
 	width  int
@@ -56,7 +62,7 @@ type Model struct {
 
 // New returns a status bar.
 func New(c common.Common) Model {
-	m := Model{}
+	m := Model{Overlay: -1}
 	m.SetCommon(c)
 	return m
 }
@@ -106,6 +112,12 @@ func (m Model) View() string {
 		}
 		parts = append(parts, m.styles.Warning.Render(w))
 	}
+	if m.Overlay >= 0 {
+		parts = append(parts, m.styles.Accent.Render("± overlay: "+plural(m.Overlay, "change")))
+	}
+	if m.Errors+m.Findings > 0 {
+		parts = append(parts, m.styles.Warning.Render(Insights(m.Errors, m.Findings)))
+	}
 	if m.Picks != "" {
 		parts = append(parts, m.styles.Accent.Render(m.Picks))
 	}
@@ -124,4 +136,24 @@ func (m Model) View() string {
 		line = ansi.Truncate(line, m.width-1, "") + m.styles.Bar.Render("…")
 	}
 	return line
+}
+
+// Insights is the insights badge: "insights ✗ 5 ⚠ 4", the count of lint
+// errors and warnings, each with its glyph so it never rests on colour.
+func Insights(errors, warnings int) string {
+	s := "insights"
+	if errors > 0 {
+		s += " ✗ " + strconv.Itoa(errors)
+	}
+	if warnings > 0 {
+		s += " ⚠ " + strconv.Itoa(warnings)
+	}
+	return s
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.Itoa(n) + " " + word + "s"
 }

@@ -13,6 +13,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/netviz/netviz/graph"
+	"github.com/netviz/netviz/kube"
 	"github.com/netviz/netviz/ui/common"
 	"github.com/netviz/netviz/ui/components/list"
 )
@@ -174,7 +175,10 @@ func (m Model) objectItems(ns string) []list.Item {
 	}
 	rows := make([]row, 0, n)
 	var ing, svc, peers, pols []*row
+	wi := snap.WhatIf
 	add := func(r row) *row {
+		r.overlay = wi != nil
+		r.change = wi.Op(r.key)
 		rows = append(rows, r)
 		return &rows[len(rows)-1]
 	}
@@ -194,7 +198,7 @@ func (m Model) objectItems(ns string) []list.Item {
 		for i := range ni.Peers {
 			x := &ni.Peers[i]
 			peers = append(peers, add(row{key: x.Node.Key(), kind: x.Node.Kind, node: x.Node, all: all, peer: x, filter: x.Node.Ref(),
-				labels: snap.Graph.Model.Peers[x.Node.Peer].Labels, cue: x.Cue}))
+				labels: snap.Graph.Model.Peers[x.Node.Peer].Labels, cue: x.Cue, mesh: snap.Graph.Mesh(x.Node.Peer)}))
 		}
 		for i := range ni.Policies {
 			x := &ni.Policies[i]
@@ -216,6 +220,23 @@ func (m Model) objectItems(ns string) []list.Item {
 	section("SERVICES", svc)
 	section("PODS & WORKLOADS", peers)
 	section("NETWORKPOLICIES", pols)
+	if wi != nil {
+		var gone []*row
+		for _, ch := range wi.Changes {
+			if ch.Op != kube.ChangeRemoved || !all && ch.Namespace != ns {
+				continue
+			}
+			ref := ch.Name
+			if ch.Namespace != "" {
+				ref = ch.Namespace + "/" + ch.Name
+			}
+			gone = append(gone, &row{key: "removed/" + ch.Kind + "/" + ref, kind: "removed", name: ch.Kind + " " + ref,
+				filter: ref, change: kube.ChangeRemoved, overlay: true, detail: "taken out by the what-if overlay"})
+		}
+		if len(gone) > 0 {
+			section("REMOVED BY THE WHAT-IF", gone)
+		}
+	}
 	return items
 }
 
@@ -455,6 +476,14 @@ type row struct {
 	service *graph.ServiceInfo
 	peer    *graph.PeerInfo
 	policy  *graph.PolicyInfo
+	// mesh is the service mesh a pod or workload is in, or "".
+	mesh string
+	// change is what a what-if overlay did to the object: "added",
+	// "replaced", "removed", or "".
+	change string
+	// overlay is set when a what-if overlay is active, so that rows
+	// keep a column for the change mark.
+	overlay bool
 }
 
 func (r *row) Key() string               { return r.key }
@@ -504,6 +533,9 @@ func (r *row) details() string {
 	case r.peer != nil:
 		x := r.peer
 		var parts []string
+		if r.mesh != "" {
+			parts = append(parts, "⬡ "+r.mesh)
+		}
 		if x.Node.Kind == graph.KindWorkload {
 			parts = append(parts, x.Node.WorkloadKind)
 		}
@@ -513,6 +545,7 @@ func (r *row) details() string {
 		if len(x.Ingress)+len(x.Egress) > 0 {
 			parts = append(parts, fmt.Sprintf("§ in %d · eg %d", len(x.Ingress), len(x.Egress)))
 		}
+
 		return strings.Join(parts, " · ")
 	case r.policy != nil:
 		return strings.Join(r.policy.Types, ",") + " · selects " + strconv.Itoa(r.policy.Selected)
@@ -526,6 +559,8 @@ func (r *row) render(st *common.Styles, w int) string {
 	}
 	var mark string
 	switch r.kind {
+	case "removed":
+		return st.ChangeMark(r.change) + " " + st.Muted.Render(common.Fit(r.name, max(min(w*2/5, 44), 12))+" "+r.detail)
 	case "policy":
 		mark = st.Policy.Render(st.Glyphs.Policy)
 	case "namespace":
@@ -539,6 +574,10 @@ func (r *row) render(st *common.Styles, w int) string {
 		mark = st.KindMark(r.kind)
 	}
 	nameW := max(min(w*2/5, 44), 12)
+	if r.overlay {
+		mark = st.ChangeMark(r.change) + " " + mark
+		nameW -= 2
+	}
 	line := mark + " " + st.Text.Render(common.Fit(r.title(), nameW))
 	rest := w - nameW - 3
 	if r.cue != "" {

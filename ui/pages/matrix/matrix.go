@@ -10,6 +10,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/netviz/netviz/graph"
 	"github.com/netviz/netviz/graph/policy"
@@ -212,6 +213,10 @@ func (m *Model) setGrid() {
 				c = nsCell(st, np, w)
 				cells[k] = c
 			}
+			if wi := m.common.Snap.WhatIf; wi != nil {
+				dc := wi.ByNamespace[[2]string{a.Namespaces[rows[i]], a.Namespaces[rows[j]]}]
+				return st.DiffMark(dc.Glyph()) + ansi.TruncateLeft(c, 1, "")
+			}
 			return c
 		}, lw, cw)
 		return
@@ -239,6 +244,9 @@ func (m *Model) setGrid() {
 			s, d := rows[i], cols[j]
 			if s == d {
 				return self
+			}
+			if wi := m.common.Snap.WhatIf; wi != nil {
+				return m.pairGlyph(wi, s, d) + strings.TrimPrefix(marks[a.Matrix.Verdict(s, d)], " ")
 			}
 			return marks[a.Matrix.Verdict(s, d)]
 		}, lw, cw)
@@ -352,6 +360,50 @@ func (m *Model) enter() tea.Cmd {
 	return func() tea.Msg { return common.TraceMsg{Req: req} }
 }
 
+// pairGlyph marks how the connection of peers s → d changed under the
+// what-if overlay: "+", "−", "~" or "=".
+func (m Model) pairGlyph(wi *common.WhatIf, s, d int) string {
+	g := m.common.Snap.Graph
+	st := m.common.Styles
+	if p, ok := wi.Diff.Pair(g.PeerNode(s).Key(), g.PeerNode(d).Key()); ok {
+		return st.DiffMark(common.DiffGlyph(p.Op))
+	}
+	return st.DiffMark("=")
+}
+
+// whatIfDetail says how the cursor cell changed under the overlay.
+func (m Model) whatIfDetail(r, c int) string {
+	wi := m.common.Snap.WhatIf
+	if wi == nil {
+		return ""
+	}
+	a := m.ans
+	if m.drill == nil {
+		dc := wi.ByNamespace[[2]string{a.Namespaces[m.rows[r]], a.Namespaces[m.cols[c]]}]
+		if dc.Glyph() == "=" {
+			return " · what-if: = unchanged"
+		}
+		return fmt.Sprintf(" · what-if: +%d −%d ~%d pairs", dc.Added, dc.Removed, dc.Changed)
+	}
+	g := m.common.Snap.Graph
+	p, ok := wi.Diff.Pair(g.PeerNode(m.rows[r]).Key(), g.PeerNode(m.cols[c]).Key())
+	if !ok {
+		return " · what-if: = unchanged"
+	}
+	return fmt.Sprintf(" · what-if: %s %s (was %s, now %s)", common.DiffGlyph(p.Op), p.Op, portsOf(p.Before), portsOf(p.After))
+}
+
+func portsOf(r policy.Result) string {
+	if r.Allowed.Empty() && r.Unknown.Empty() {
+		return "nothing"
+	}
+	s := r.Allowed.String()
+	if !r.Unknown.Empty() {
+		s += " (unknown: " + r.Unknown.String() + ")"
+	}
+	return s
+}
+
 // detail says what the cursor cell means in words.
 func (m Model) detail() string {
 	a := m.ans
@@ -367,7 +419,7 @@ func (m Model) detail() string {
 		if np.Unknown > 0 {
 			s += fmt.Sprintf(", %d unknown", np.Unknown)
 		}
-		return s + " · enter: pods"
+		return s + m.whatIfDetail(r, c) + " · enter: pods"
 	}
 	g := m.common.Snap.Graph
 	s, d := m.rows[r], m.cols[c]
@@ -375,7 +427,7 @@ func (m Model) detail() string {
 		return g.Model.Peers[s].ID() + " (itself)"
 	}
 	v := a.Matrix.Verdict(s, d).String()
-	return fmt.Sprintf("%s %s %s: %s on %s · enter: trace", g.Model.Peers[s].ID(), st.Glyphs.Arrow, g.Model.Peers[d].ID(), st.Verdict(v), m.key)
+	return fmt.Sprintf("%s %s %s: %s on %s%s · enter: trace", g.Model.Peers[s].ID(), st.Glyphs.Arrow, g.Model.Peers[d].ID(), st.Verdict(v), m.key, m.whatIfDetail(r, c))
 }
 
 // View draws the heatmap with a line of detail and a legend.
@@ -409,7 +461,11 @@ func (m Model) View() string {
 			legend = st.Allow.Render(st.Glyphs.Allow+" allowed") + "  " + st.Deny.Render(st.Glyphs.Deny+" denied") + "  " +
 				st.Unknown.Render(st.Glyphs.Unknown+" unknown") + st.Muted.Render("  - itself · columns are numbered in row order · esc: namespaces")
 		}
-		body = m.grid.View() + "\n\n" + common.Fit(m.detail(), w-2) + "\n" + legend
+		if m.common.Snap.WhatIf != nil {
+			legend = st.Muted.Render("what-if, any port: ") + st.Allow.Render("+ added") + " " + st.Deny.Render("− removed") + " " +
+				st.Warning.Render("~ changed") + " " + st.Muted.Render("= unchanged") + st.Muted.Render(" · ") + legend
+		}
+		body = m.grid.View() + "\n\n" + common.Fit(m.detail(), w-2) + "\n" + common.Fit(legend, w-2)
 	}
 	return st.Box(title, body, w, h, true)
 }

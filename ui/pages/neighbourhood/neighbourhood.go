@@ -356,9 +356,13 @@ func (m *Model) rebuild() {
 		left = append(left, header(fmt.Sprintf("SERVICES (%d)", len(m.nb.In))))
 		left = append(left, m.edgeRows(m.nb.In, true)...)
 		left = append(left, header("WHO MAY REACH IT"))
-		left = append(left, m.reachRows("in", g, m.nb.Reachers)...)
+		in := m.reachRows("in", g, m.nb.Reachers)
+		m.markDiff(in, "in")
+		left = append(left, in...)
 		right = append(right, header("WHOM IT MAY REACH"))
-		right = append(right, m.reachRows("out", g, m.nb.Reachable)...)
+		out := m.reachRows("out", g, m.nb.Reachable)
+		m.markDiff(out, "out")
+		right = append(right, out...)
 	default:
 		left = append(left, header(fmt.Sprintf("SERVICES (%d)", len(m.nb.In))))
 		left = append(left, m.edgeRows(m.nb.In, true)...)
@@ -457,7 +461,8 @@ func (m Model) reachRows(side string, g *graph.Graph, groups []graph.ReachGroup)
 			open = rg.Verdict == policy.Allowed && len(rg.Peers) <= expandUpTo
 		}
 		out = append(out, &row{key: id, group: id, kind: graph.KindPod, verdict: verdict,
-			name: rg.Namespace + " · " + plural(len(rg.Peers), "pod"), label: ports, filter: rg.Namespace + " " + ports, open: open})
+			name: rg.Namespace + " · " + plural(len(rg.Peers), "pod"), label: ports, filter: rg.Namespace + " " + ports, open: open,
+			diff: m.groupDiff(g, side, rg.Peers)})
 		if open {
 			for _, p := range rg.Peers {
 				out = append(out, m.peerRow(g, p, verdict, "", true))
@@ -470,7 +475,59 @@ func (m Model) reachRows(side string, g *graph.Graph, groups []graph.ReachGroup)
 func (m Model) peerRow(g *graph.Graph, p int, verdict, ports string, indent bool) *row {
 	n := g.PeerNode(p)
 	return &row{key: "peer/" + n.Key(), target: n.Key(), kind: n.Kind, verdict: verdict, name: m.rel(n), label: ports,
-		filter: n.Ref(), labels: g.Model.Peers[p].Labels, indent: indent}
+		filter: n.Ref(), labels: g.Model.Peers[p].Labels, indent: indent, mesh: g.Mesh(p)}
+}
+
+// groupDiff marks, under a what-if overlay, how the connections of a
+// group of peers with the focus changed, all together; "" without one.
+func (m Model) groupDiff(g *graph.Graph, side string, peers []int) string {
+	wi := m.common.Snap.WhatIf
+	if wi == nil || m.nb == nil {
+		return ""
+	}
+	focus := m.nb.Node.Key()
+	var dc common.DiffCounts
+	for _, p := range peers {
+		from, to := focus, g.PeerNode(p).Key()
+		if side == "in" {
+			from, to = to, from
+		}
+		if d, ok := wi.Diff.Pair(from, to); ok {
+			switch d.Op {
+			case graph.DiffAdded:
+				dc.Added++
+			case graph.DiffRemoved:
+				dc.Removed++
+			default:
+				dc.Changed++
+			}
+		}
+	}
+	return dc.Glyph()
+}
+
+// markDiff marks, under a what-if overlay, how each peer row's
+// connection with the focus changed; side "in" rows send to the focus.
+func (m Model) markDiff(items []list.Item, side string) {
+	wi := m.common.Snap.WhatIf
+	if wi == nil || m.nb == nil {
+		return
+	}
+	focus := m.nb.Node.Key()
+	for _, it := range items {
+		r := it.(*row)
+		if !strings.HasPrefix(r.key, "peer/") {
+			continue
+		}
+		from, to := focus, r.target
+		if side == "in" {
+			from, to = r.target, focus
+		}
+		r.diff = "="
+		if p, ok := wi.Diff.Pair(from, to); ok {
+			r.diff = common.DiffGlyph(p.Op)
+		}
+	}
 }
 
 // portsText says on which ports a group's verdict holds.
@@ -652,6 +709,9 @@ func (m Model) cardBody(w int) string {
 			}
 			add(s)
 		}
+		if mesh := g.Mesh(n.Peer); mesh != "" {
+			lines = append(lines, st.MeshTag(mesh)+st.Muted.Render(" mesh"))
+		}
 		in, eg := g.Model.PoliciesFor(n.Peer)
 		lines = append(lines, "")
 		lines = append(lines, st.Policy.Render(st.Glyphs.Policy)+fmt.Sprintf(" in %d · eg %d", len(in), len(eg)))
@@ -741,6 +801,11 @@ type row struct {
 	note    string
 	filter  string
 	labels  map[string]string
+	// mesh is the service mesh a pod is in, or "".
+	mesh string
+	// diff marks, under a what-if overlay, how the connection to the
+	// focus changed: "+" added, "−" removed, "~" changed, "=" unchanged.
+	diff string
 }
 
 func (r *row) Key() string               { return r.key }
@@ -756,6 +821,9 @@ func (r *row) render(st *common.Styles, w int) string {
 	if r.indent {
 		b.WriteString("  ")
 	}
+	if r.diff != "" {
+		b.WriteString(st.DiffMark(r.diff) + " ")
+	}
 	if r.verdict != "" {
 		b.WriteString(st.VerdictMark(r.verdict) + " ")
 	}
@@ -769,6 +837,9 @@ func (r *row) render(st *common.Styles, w int) string {
 		b.WriteString(st.KindMark(r.kind) + " ")
 	}
 	b.WriteString(st.Text.Render(r.name))
+	if r.mesh != "" {
+		b.WriteString(" " + st.MeshTag(r.mesh))
+	}
 	if r.label != "" {
 		b.WriteString(" " + st.Muted.Render(r.label))
 	}

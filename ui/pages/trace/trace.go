@@ -23,7 +23,12 @@ type KeyMap struct {
 	PrevPort key.Binding
 	Reverse  key.Binding
 	Open     key.Binding
-	List     list.KeyMap
+	// Suggest asks for the smallest NetworkPolicy that allows a denied
+	// trace; Save writes it to the export folder, Close hides it.
+	Suggest key.Binding
+	Save    key.Binding
+	Close   key.Binding
+	List    list.KeyMap
 }
 
 // DefaultKeyMap returns the trace view's keys.
@@ -33,18 +38,21 @@ func DefaultKeyMap() KeyMap {
 		PrevPort: key.NewBinding(key.WithKeys("P"), key.WithHelp("P", "previous port")),
 		Reverse:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "reverse direction")),
 		Open:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open backend")),
+		Suggest:  key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "suggest a fix")),
+		Save:     key.NewBinding(key.WithKeys("w", "x"), key.WithHelp("w/x", "write the policy")),
+		Close:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close")),
 		List:     list.DefaultKeyMap(),
 	}
 }
 
 // ShortHelp implements help.KeyMap.
 func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.NextPort, k.Reverse, k.Open, k.List.Down}
+	return []key.Binding{k.NextPort, k.Reverse, k.Suggest, k.Open, k.List.Down}
 }
 
 // FullHelp implements help.KeyMap.
 func (k KeyMap) FullHelp() [][]key.Binding {
-	return append([][]key.Binding{{k.NextPort, k.PrevPort, k.Reverse, k.Open}}, k.List.FullHelp()...)
+	return append([][]key.Binding{{k.NextPort, k.PrevPort, k.Reverse, k.Open, k.Suggest}}, k.List.FullHelp()...)
 }
 
 // Model is the trace view.
@@ -59,7 +67,41 @@ type Model struct {
 	t        *graph.Trace
 	err      error
 	backends list.Model
+	sugg     *suggestion
 }
+
+// suggestion is the panel of a suggested fix: loading, failed, or the
+// policies as YAML with what they change.
+type suggestion struct {
+	req     graph.SuggestRequest
+	loading bool
+	err     error
+	s       *graph.Suggestion
+	lines   []string
+	yaml    []byte
+	offset  int
+}
+
+// SuggestMsg carries a suggestion computed off the UI loop for the
+// snapshot of version Version.
+type SuggestMsg struct {
+	Version int
+	Req     graph.SuggestRequest
+	S       *graph.Suggestion
+	Err     error
+}
+
+// suggestCmd asks the graph for the smallest policies that allow req.
+func suggestCmd(snap *common.Snapshot, req graph.SuggestRequest) tea.Cmd {
+	return func() tea.Msg {
+		s, err := snap.Graph.Suggest(req)
+		return SuggestMsg{Version: snap.Version, Req: req, S: s, Err: err}
+	}
+}
+
+// Suggesting reports whether the suggestion panel is open; it then takes
+// every key but the global quit, help and command keys.
+func (m Model) Suggesting() bool { return m.sugg != nil }
 
 // New returns an empty trace view.
 func New(c common.Common) Model {
@@ -82,6 +124,7 @@ func (m *Model) SetCommon(c common.Common) {
 	if snapChanged && m.req != nil {
 		m.ports = c.Snap.Graph.TracePorts(m.req.To)
 		m.run()
+		m.sugg = nil // it answered for the old snapshot
 	}
 }
 
@@ -89,6 +132,9 @@ func (m *Model) SetCommon(c common.Common) {
 func (m *Model) SetSize(w, h int) {
 	m.common.Width, m.common.Height = w, h
 	m.layoutList()
+	if m.sugg != nil && !m.sugg.loading {
+		m.layoutSuggestion()
+	}
 }
 
 // Request returns the trace shown, if any.
@@ -109,6 +155,7 @@ func (m *Model) SetRequest(req graph.TraceRequest) error {
 		return err
 	}
 	m.req = &req
+	m.sugg = nil
 	m.ports = g.TracePorts(req.To)
 	m.portIdx = -1
 	for i, pc := range m.ports {
@@ -152,6 +199,7 @@ func (m *Model) cyclePort(d int) {
 	if m.req == nil || len(m.ports) == 0 {
 		return
 	}
+	m.sugg = nil
 	m.portIdx = (m.portIdx + d + len(m.ports)) % len(m.ports)
 	pc := m.ports[m.portIdx]
 	m.req.Port, m.req.Protocol = pc.Port, pc.Protocol
@@ -172,8 +220,24 @@ func (m *Model) reverse() error {
 
 // Update handles the view's keys.
 func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
+	if sm, ok := msg.(SuggestMsg); ok {
+		if m.sugg == nil || m.common.Snap == nil || sm.Version != m.common.Snap.Version || sm.Req != m.sugg.req {
+			return m, nil // asked for another trace or snapshot
+		}
+		m.sugg.loading, m.sugg.s, m.sugg.err = false, sm.S, sm.Err
+		if sm.Err == nil {
+			m.sugg.yaml, m.sugg.err = suggestionYAML(sm.S)
+		}
+		m.layoutSuggestion()
+		return m, nil
+	}
+	if m.sugg != nil {
+		return m.updateSuggestion(msg)
+	}
 	if k, ok := msg.(tea.KeyPressMsg); ok {
 		switch {
+		case key.Matches(k, m.KeyMap.Suggest):
+			return m, m.suggest()
 		case key.Matches(k, m.KeyMap.NextPort):
 			m.cyclePort(1)
 			return m, nil
@@ -221,7 +285,15 @@ func (m Model) split() (top []string, bottom []string) {
 		top = append(top, vs.Render(l))
 	}
 	for _, n := range t.Notes {
-		top = append(top, st.Muted.Render("note: "+n))
+		for i, l := range common.Wrap("note: "+n, w, "      ") {
+			if i == 0 && strings.Contains(n, "mesh") {
+				l = "⬡ " + l
+			}
+			top = append(top, st.Muted.Render(l))
+		}
+	}
+	if d := t.DNS; d != nil {
+		top = append(top, m.dnsLines(d, w)...)
 	}
 	top = append(top, "", st.Title.Render("PATH"))
 	for i, h := range t.Hops {
@@ -311,6 +383,9 @@ func (m *Model) layoutList() {
 func (m Model) View() string {
 	st := m.common.Styles
 	w, h := m.common.Width, m.common.Height
+	if m.sugg != nil {
+		return m.suggestionView()
+	}
 	var body string
 	switch {
 	case m.req == nil:
@@ -376,8 +451,14 @@ func (m Model) ExportTarget() common.ExportTarget {
 	return common.ExportTarget{Trace: &req, Name: name}
 }
 
-// ShortHelp implements help.KeyMap.
-func (m Model) ShortHelp() []key.Binding { return m.KeyMap.ShortHelp() }
+// ShortHelp implements help.KeyMap; the suggestion panel has its own
+// keys.
+func (m Model) ShortHelp() []key.Binding {
+	if m.sugg != nil {
+		return []key.Binding{m.KeyMap.Save, m.KeyMap.List.Down, m.KeyMap.List.Up, m.KeyMap.Close}
+	}
+	return m.KeyMap.ShortHelp()
+}
 
 // FullHelp implements help.KeyMap.
 func (m Model) FullHelp() [][]key.Binding { return m.KeyMap.FullHelp() }
@@ -435,4 +516,39 @@ func (r *row) render(st *common.Styles, w int) string {
 		s += st.Muted.Render(fmt.Sprintf(" (targetPort %s = %d/%s)", r.b.TargetPort, r.b.Port, r.proto))
 	}
 	return s + " " + st.VerdictStyle(r.b.Verdict).Render(r.b.Verdict)
+}
+
+// dnsLines say whether the source can resolve the name it asked for; a
+// name that will not resolve is shown as a denial, glyph and all.
+func (m Model) dnsLines(d *graph.DNSCheck, w int) []string {
+	st := m.common.Styles
+	verdict, word := "allowed", "resolves"
+	switch {
+	case !d.Resolves:
+		verdict, word = "denied", "does not resolve"
+	case !d.Known:
+		verdict, word = "unknown", "not judged"
+	case d.TCP != "allowed":
+		verdict, word = "partial", "resolves (UDP only)"
+	}
+	name := "the name"
+	for _, h := range m.t.Hops {
+		if h.Kind == "DNS" {
+			name = h.Name
+		}
+	}
+	txt := fmt.Sprintf("DNS: %s %s (UDP 53 %s, TCP 53 %s)", name, word, d.UDP, d.TCP)
+	if !strings.Contains(m.t.Summary, d.Reason) {
+		txt += ": " + d.Reason // else the verdict above says it already
+	}
+	var out []string
+	for i, l := range common.Wrap(txt, w-2, "  ") {
+		if i == 0 {
+			l = st.VerdictGlyph(verdict) + " " + l
+		} else {
+			l = " " + l
+		}
+		out = append(out, st.VerdictStyle(verdict).Render(l))
+	}
+	return out
 }
