@@ -279,6 +279,11 @@ func buildSnapshot(c *kube.Cluster, version int, opts graph.Options) SnapshotMsg
 	for _, gap := range c.Gaps {
 		warnings = append(warnings, gap.String()+" (verdicts that depend on it are unknown)")
 	}
+	// Notes come last: the status bar shows them only when nothing is
+	// wrong.
+	for _, n := range c.Notes {
+		warnings = append(warnings, "note: "+n)
+	}
 	return SnapshotMsg{Snap: common.NewSnapshot(g, version), Warnings: warnings}
 }
 
