@@ -13,6 +13,7 @@ import (
 	"gonum.org/v1/gonum/graph"
 	"gonum.org/v1/gonum/graph/multi"
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -167,11 +168,14 @@ type Graph struct {
 	// G is the gonum directed multigraph of nodes and typed edges.
 	G *multi.DirectedGraph
 
-	opts     Options
-	nodes    []*Node
-	byKey    map[string]*Node
-	peerNode []*Node
-	nextLine int64
+	opts Options
+	// addrEndpoints holds, per Service key, the EndpointSlice endpoints
+	// that are no pod of the snapshot (an API server, a database outside).
+	addrEndpoints map[string][]AddressEndpoint
+	nodes         []*Node
+	byKey         map[string]*Node
+	peerNode      []*Node
+	nextLine      int64
 }
 
 // Options tune Build.
@@ -451,8 +455,25 @@ func (g *Graph) addBackends() {
 	}
 }
 
+// AddressEndpoint is an endpoint of a Service that is no pod of the
+// snapshot: an address its EndpointSlices list (the API server behind
+// default/kubernetes, a database outside the cluster).
+type AddressEndpoint struct {
+	IP    netip.Addr
+	Ready bool
+	// Ports maps a Service port name ("" when unnamed) and protocol to the
+	// endpoint's port number.
+	Ports map[string]int32
+}
+
+// AddressEndpoints returns a Service's endpoints that are no pod.
+func (g *Graph) AddressEndpoints(n *Node) []AddressEndpoint {
+	return g.addrEndpoints[n.Key()]
+}
+
 // readiness reads a Service's EndpointSlices: which pods they list, and
-// whether each is ready.
+// whether each is ready. Endpoints that are no pod are kept as address
+// endpoints.
 func readiness(g *Graph, svc *corev1.Service, slices []int, podByIP map[string]*Node) map[*Node]bool {
 	out := map[*Node]bool{}
 	for _, i := range slices {
@@ -468,6 +489,7 @@ func readiness(g *Graph, svc *corev1.Service, slices []int, podByIP map[string]*
 				}
 			}
 			if pn == nil {
+				g.addAddressEndpoint(svc, es, ep)
 				continue
 			}
 			ready := ep.Conditions.Ready == nil || *ep.Conditions.Ready
@@ -475,6 +497,34 @@ func readiness(g *Graph, svc *corev1.Service, slices []int, podByIP map[string]*
 		}
 	}
 	return out
+}
+
+func (g *Graph) addAddressEndpoint(svc *corev1.Service, es *discoveryv1.EndpointSlice, ep discoveryv1.Endpoint) {
+	if g.addrEndpoints == nil {
+		g.addrEndpoints = map[string][]AddressEndpoint{}
+	}
+	ports := map[string]int32{}
+	for _, p := range es.Ports {
+		if p.Port == nil {
+			continue
+		}
+		name, proto := "", "TCP"
+		if p.Name != nil {
+			name = *p.Name
+		}
+		if p.Protocol != nil {
+			proto = string(*p.Protocol)
+		}
+		ports[name+"/"+proto] = *p.Port
+	}
+	key := "svc/" + svc.Namespace + "/" + svc.Name
+	for _, a := range ep.Addresses {
+		ip, err := netip.ParseAddr(a)
+		if err != nil {
+			continue
+		}
+		g.addrEndpoints[key] = append(g.addrEndpoints[key], AddressEndpoint{IP: ip, Ready: ep.Conditions.Ready == nil || *ep.Conditions.Ready, Ports: ports})
+	}
 }
 
 // mapPorts resolves each Service port's targetPort on one backend.

@@ -203,6 +203,21 @@ func TestTraceServiceHops(t *testing.T) {
 	}
 }
 
+// A Service whose endpoints are no pod (default/kubernetes → the API
+// server) is judged by the source's egress to the endpoint's address.
+func TestTraceToAddressEndpoints(t *testing.T) {
+	g := demoGraph(t)
+	for from, want := range map[string]string{"default/netshoot": "allowed", "shop/frontend-7d9c6b8f4-x2k9p": "denied"} {
+		tr, err := g.Trace(graph.TraceRequest{From: from, To: "svc/default/kubernetes", Port: "443", Protocol: policy.TCP})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tr.Verdict != want || len(tr.Backends) != 1 || tr.Backends[0].Pod != "192.168.10.2" || tr.Backends[0].Port != 6443 {
+			t.Errorf("%s → kubernetes: %s (%s), backends %+v", from, tr.Verdict, tr.Summary, tr.Backends)
+		}
+	}
+}
+
 func TestTraceFromOutside(t *testing.T) {
 	g := demoGraph(t)
 	tests := map[string]struct {

@@ -449,6 +449,30 @@ func (g *Graph) traceService(t *Trace, from, to Ref, req TraceRequest) (*Trace, 
 		all = all && bt.Allowed
 		unknown = unknown || bt.Verdict == "unknown"
 	}
+	// Endpoints that are no pod (an API server, a database outside) are
+	// judged as addresses: only the source's egress applies.
+	for _, ae := range g.AddressEndpoints(to.Node) {
+		port := 0
+		if sp != nil {
+			port = int(ae.Ports[sp.Name+"/"+string(sp.Protocol)])
+			if port == 0 {
+				continue // the endpoint does not serve this Service port
+			}
+		}
+		bt := g.judge(from, Ref{Kind: RefIP, Peer: -1, IP: ae.IP}, req.Protocol, port)
+		bt.Pod, bt.Ready, bt.Port = ae.IP.String(), ae.Ready, port
+		if sp != nil {
+			bt.TargetPort = sp.TargetPort.String()
+		}
+		bt.Hops = []Hop{{Kind: "IP", Name: ae.IP.String(), Detail: "an endpoint that is no pod"}}
+		t.Backends = append(t.Backends, bt)
+		if !ae.Ready {
+			continue
+		}
+		any = any || bt.Allowed
+		all = all && bt.Allowed
+		unknown = unknown || bt.Verdict == "unknown"
+	}
 	ready := 0
 	for _, b := range t.Backends {
 		if b.Ready {

@@ -248,6 +248,12 @@ func (g *Graph) serviceInfo(n *Node) ServiceInfo {
 			si.Ready++
 		}
 	}
+	for _, ae := range g.AddressEndpoints(n) {
+		si.Backends++
+		if ae.Ready {
+			si.Ready++
+		}
+	}
 	switch {
 	case si.Backends == 0 && len(svc.Spec.Selector) > 0:
 		si.Cue = CueNoSelectorMatch
