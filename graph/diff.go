@@ -16,7 +16,6 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/netviz/netviz/graph/policy"
 	"github.com/netviz/netviz/kube"
@@ -778,12 +777,12 @@ func WorkloadOf(p *corev1.Pod) (kind, name string) {
 		return "Pod", ""
 	}
 	hash := p.Labels[appsv1.DefaultDeploymentUniqueLabelKey]
-	if ref := ownerRef(p.OwnerReferences); ref != nil {
+	if ref := kube.ControllerRef(p.OwnerReferences); ref != nil {
 		switch {
 		case ref.Kind == "ReplicaSet" && hash != "" && strings.HasSuffix(ref.Name, "-"+hash):
 			return "Deployment", strings.TrimSuffix(ref.Name, "-"+hash)
 		case ref.Kind == "Job":
-			if i := strings.LastIndexByte(ref.Name, '-'); i > 0 && len(ref.Name)-i-1 >= 8 && digits(ref.Name[i+1:]) {
+			if i := strings.LastIndexByte(ref.Name, '-'); i > 0 && len(ref.Name)-i-1 >= 8 && isNumber(ref.Name[i+1:]) {
 				return "CronJob", ref.Name[:i]
 			}
 		}
@@ -795,41 +794,11 @@ func WorkloadOf(p *corev1.Pod) (kind, name string) {
 		}
 	}
 	if p.Labels[appsv1.StatefulSetPodNameLabel] == p.Name {
-		if i := strings.LastIndexByte(p.Name, '-'); i > 0 && digits(p.Name[i+1:]) {
+		if i := strings.LastIndexByte(p.Name, '-'); i > 0 && isNumber(p.Name[i+1:]) {
 			return "StatefulSet", p.Name[:i]
 		}
 	}
 	return "Pod", p.Name
-}
-
-// ownerRef returns the controller reference, or the first reference to a
-// workload kind when none is marked as controller.
-func ownerRef(refs []metav1.OwnerReference) *metav1.OwnerReference {
-	for i := range refs {
-		if refs[i].Controller != nil && *refs[i].Controller {
-			return &refs[i]
-		}
-	}
-	for i := range refs {
-		for _, k := range kube.WorkloadKinds {
-			if refs[i].Kind == k {
-				return &refs[i]
-			}
-		}
-	}
-	return nil
-}
-
-func digits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // endText renders one end: "payments (Deployment, 2 pods)", or "debug
@@ -1011,3 +980,6 @@ func (d *DiffResult) WriteDOT(w io.Writer) error {
 	bw.WriteString("}\n")
 	return bw.Flush()
 }
+
+// isNumber reports whether s is a non-empty run of decimal digits.
+func isNumber(s string) bool { return s != "" && strings.Trim(s, "0123456789") == "" }

@@ -971,7 +971,7 @@ func (c *Cluster) foldWorkloads() {
 		}
 	}
 	for _, p := range c.Pods {
-		ref := controllerRef(p.OwnerReferences)
+		ref := ControllerRef(p.OwnerReferences)
 		if ref == nil {
 			continue
 		}
@@ -1000,10 +1000,10 @@ func (c *Cluster) foldWorkloads() {
 	c.Workloads = kept
 }
 
-// controllerRef returns the owner reference marked as controller or, as
+// ControllerRef returns the owner reference marked as controller or, as
 // manifests written by hand often leave the mark out, the first one that
 // names a workload kind.
-func controllerRef(refs []metav1.OwnerReference) *metav1.OwnerReference {
+func ControllerRef(refs []metav1.OwnerReference) *metav1.OwnerReference {
 	for i := range refs {
 		if refs[i].Controller != nil && *refs[i].Controller {
 			return &refs[i]

@@ -516,7 +516,7 @@ func removeFromLogged[T any](list *[]T, drop func(T) bool, logged func(T)) bool 
 // (<deployment>-<pod-template-hash>) or the Job a CronJob makes
 // (<cronjob>-<digits>).
 func controlledBy(p *corev1.Pod, kind, name string) bool {
-	ref := controllerRef(p.OwnerReferences)
+	ref := ControllerRef(p.OwnerReferences)
 	if ref == nil {
 		return false
 	}
